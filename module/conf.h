@@ -1,0 +1,194 @@
+/*
+ * vpndns/conf.h - vpndns configuration file (vpndns.conf).
+ *
+ * Copyright (c) 2026, the vpndns contributors. All rights reserved.
+ *
+ * This software is open source; see the LICENSE file for the BSD license.
+ */
+
+/**
+ * \file
+ *
+ * The vpndns.conf parser.  The file uses Unbound's "keyword: value" style
+ * with '#' comments.  Parsing produces an immutable struct vpndns_conf; the
+ * runtime views are built from it (view.h).  Every error is reported with
+ * file:line and the reason, and the whole file is rejected, so a reload
+ * with a broken file never replaces a working configuration.
+ */
+
+#ifndef VPNDNS_CONF_H
+#define VPNDNS_CONF_H
+#include "util/rbtree.h"
+#include "util/storage/dnstree.h"
+struct config_file;
+struct vpndns_policy_conf;
+
+/** default size limit of the reflect view table */
+#define VPNDNS_DEFAULT_MAX_REFLECT_VIEWS 1024
+
+/** An upstream server of a view or of a domain-forward. */
+struct vpndns_server {
+	/** next in list */
+	struct vpndns_server* next;
+	/** address and port */
+	struct sockaddr_storage addr;
+	/** length of addr */
+	socklen_t addrlen;
+	/** TLS authentication name, NULL for plain DNS */
+	char* tls_name;
+	/** the server as written in the file, for listings */
+	char* str;
+};
+
+/** A view definition: a client group with its forwarders and cache sizes. */
+struct vpndns_viewdef {
+	/** next in list, in file order */
+	struct vpndns_viewdef* next;
+	/** view name, unique; used in stats keys and control commands */
+	char* name;
+	/** the forwarders; NULL for a reflect template */
+	struct vpndns_server* servers;
+	/** true if every server uses TLS */
+	int tls;
+	/** message cache size in bytes, 0: the global vpndns default */
+	size_t msg_cache_size;
+	/** rrset cache size in bytes, 0: the global vpndns default */
+	size_t rrset_cache_size;
+	/** line where the view was defined */
+	int line;
+};
+
+/** What a client netblock maps to. */
+enum vpndns_rule_kind {
+	/** a fixed view */
+	vpndns_rule_view = 0,
+	/** each client forwards to its own address */
+	vpndns_rule_reflect
+};
+
+/** A client netblock rule, stored in an addr_tree (longest prefix wins). */
+struct vpndns_client_rule {
+	/** addr_tree node, must be first */
+	struct addr_tree_node node;
+	/** kind of rule */
+	enum vpndns_rule_kind kind;
+	/** the view, for vpndns_rule_view */
+	struct vpndns_viewdef* view;
+	/** the port to reflect to, for vpndns_rule_reflect */
+	int reflect_port;
+	/** the netblock as written */
+	char* str;
+	/** line of the rule */
+	int line;
+};
+
+/** A domain whose names go to fixed servers, whoever asks. */
+struct vpndns_domain_fwd {
+	/** next in list */
+	struct vpndns_domain_fwd* next;
+	/** the domain, wire format */
+	uint8_t* dname;
+	/** length of dname */
+	size_t dname_len;
+	/** number of labels in dname */
+	int dname_labs;
+	/** the domain as written */
+	char* str;
+	/** the servers */
+	struct vpndns_server* servers;
+	/** true if the servers use TLS */
+	int tls;
+	/** line of the rule */
+	int line;
+};
+
+/** The parsed vpndns.conf. */
+struct vpndns_conf {
+	/** the file name */
+	char* file;
+	/** view definitions, in file order (named, forward: and default) */
+	struct vpndns_viewdef* views;
+	/** client rules, addr_tree of struct vpndns_client_rule */
+	rbtree_type clients;
+	/** the default view, NULL when unmatched clients are refused */
+	struct vpndns_viewdef* default_view;
+	/** line of 'default: refuse', 0 if not given */
+	int default_refuse_line;
+	/** domain forwards, in file order */
+	struct vpndns_domain_fwd* domain_fwds;
+	/** per-view message cache size default */
+	size_t msg_cache_size;
+	/** per-view rrset cache size default */
+	size_t rrset_cache_size;
+	/** slabs of a per-view cache, a power of 2 */
+	size_t cache_slabs;
+	/** maximum number of reflect views held at once */
+	size_t max_reflect_views;
+	/** log a line for every blocked query */
+	int log_blocked;
+	/** the policy part: blocklists, static records, overrides */
+	struct vpndns_policy_conf* policy;
+};
+
+/**
+ * Read and check a vpndns.conf file.
+ * @param file: path to the file.
+ * @param cfg: Unbound's configuration, for defaults (cache sizes, TLS).
+ * @return the configuration, or NULL after logging every error as
+ *	file:line: reason.
+ */
+struct vpndns_conf* vpndns_conf_read(const char* file,
+	struct config_file* cfg);
+
+/**
+ * Parse vpndns.conf text held in memory (used by the file reader, the
+ * unit tests and the fuzzer).
+ * @param name: file name used in messages.
+ * @param text: the text, NUL terminated.
+ * @param cfg: Unbound's configuration or NULL for built-in defaults.
+ * @param nerr: returns the number of errors.
+ * @return the configuration, or NULL on errors.
+ */
+struct vpndns_conf* vpndns_conf_parse(const char* name, const char* text,
+	struct config_file* cfg, int* nerr);
+
+/**
+ * Free a configuration.
+ * @param conf: the configuration, may be NULL.
+ */
+void vpndns_conf_delete(struct vpndns_conf* conf);
+
+/**
+ * Find a view definition by name.
+ * @param conf: the configuration.
+ * @param name: the view name.
+ * @return the view or NULL.
+ */
+struct vpndns_viewdef* vpndns_conf_find_view(struct vpndns_conf* conf,
+	const char* name);
+
+/**
+ * Parse a server string, addr[@port][#tls-name].
+ * @param str: the string.
+ * @param err: returns the reason on failure.
+ * @return a malloced server, or NULL on failure.
+ */
+struct vpndns_server* vpndns_server_parse(const char* str, const char** err);
+
+/**
+ * Free a list of servers.
+ * @param s: the list.
+ */
+void vpndns_server_list_delete(struct vpndns_server* s);
+
+/**
+ * Check whether a server list contains the address and port.
+ * @param list: the servers.
+ * @param addr: the address.
+ * @param addrlen: its length.
+ * @return true if found.
+ */
+int vpndns_server_list_has(struct vpndns_server* list,
+	struct sockaddr_storage* addr, socklen_t addrlen);
+
+#endif /* VPNDNS_CONF_H */

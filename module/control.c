@@ -1,0 +1,217 @@
+/*
+ * vpndns/control.c - vpndns_* commands of unbound-control.
+ *
+ * Copyright (c) 2026, the vpndns contributors. All rights reserved.
+ *
+ * This software is open source; see the LICENSE file for the BSD license.
+ */
+
+/**
+ * \file
+ *
+ * The vpndns_* remote control commands.  Unbound's remote.c hands the
+ * command line here and prints the returned text, so this file needs
+ * nothing from the daemon.  Every command checks its arguments before it
+ * changes anything and answers "error ..." on bad input.
+ */
+#include "config.h"
+#include <ctype.h>
+#include <stdarg.h>
+#include "vpndns/vpndns.h"
+#include "vpndns/control.h"
+#include "vpndns/view.h"
+#include "vpndns/conf.h"
+#include "util/net_help.h"
+#include "util/storage/slabhash.h"
+#include "services/cache/rrset.h"
+
+/** Most words in a command line. */
+#define CTL_MAX_ARGS 64
+
+int
+vpndns_out_printf(struct vpndns_out* out, const char* fmt, ...)
+{
+	va_list args;
+	int n;
+	while(1) {
+		size_t room = out->cap - out->len;
+		if(out->text) {
+			va_start(args, fmt);
+			n = vsnprintf(out->text + out->len, room, fmt, args);
+			va_end(args);
+			if(n < 0)
+				return 0;
+			if((size_t)n < room) {
+				out->len += (size_t)n;
+				return 1;
+			}
+		}
+		{
+			size_t ncap = out->cap ? out->cap*2 : 1024;
+			char* nt;
+			while(ncap < out->len + 1024)
+				ncap *= 2;
+			if(!(nt = realloc(out->text, ncap))) {
+				out->failed = 1;
+				return 0;
+			}
+			out->text = nt;
+			out->cap = ncap;
+		}
+	}
+}
+
+/** Print a server list on one line. */
+static void
+ctl_print_servers(struct vpndns_out* out, struct vpndns_server* s)
+{
+	for(; s; s = s->next)
+		vpndns_out_printf(out, " %s", s->str);
+}
+
+/** Print one view for vpndns_list. */
+static void
+ctl_list_view(struct vpndns_view* view, void* arg)
+{
+	struct vpndns_out* out = (struct vpndns_out*)arg;
+	vpndns_out_printf(out, "view %s forwarders", view->name);
+	ctl_print_servers(out, view->servers);
+	vpndns_out_printf(out, " msg_cache_count=%u rrset_cache_count=%u "
+		"msg_cache_mem=%u rrset_cache_mem=%u\n",
+		(unsigned)slabhash_get_size(view->msg_cache),
+		(unsigned)slabhash_get_size(&view->rrset_cache->table),
+		(unsigned)slabhash_get_mem(view->msg_cache),
+		(unsigned)slabhash_get_mem(&view->rrset_cache->table));
+}
+
+/** vpndns_list: views, clients and forwarders. */
+static void
+ctl_list(struct vpndns_env* ve, struct vpndns_out* out)
+{
+	struct vpndns_client_rule* r;
+	struct vpndns_conf* conf = ve->views->conf;
+	vpndns_views_foreach(ve->views, ctl_list_view, out);
+	RBTREE_FOR(r, struct vpndns_client_rule*, &conf->clients) {
+		if(r->kind == vpndns_rule_reflect)
+			vpndns_out_printf(out, "client %s reflect port %d\n",
+				r->str, r->reflect_port);
+		else	vpndns_out_printf(out, "client %s view %s\n", r->str,
+				r->view->name);
+	}
+	if(conf->default_view)
+		vpndns_out_printf(out, "default view %s\n",
+			conf->default_view->name);
+	else	vpndns_out_printf(out, "default refuse\n");
+}
+
+/** vpndns_lookup <client-address> [name]: which view a client gets. */
+static void
+ctl_lookup(struct vpndns_env* ve, struct vpndns_out* out, int argc,
+	char** argv)
+{
+	struct sockaddr_storage addr;
+	socklen_t addrlen;
+	enum vpndns_classify_fail fail = vpndns_classify_refused;
+	struct vpndns_view* view;
+	if(argc < 1 || argc > 2) {
+		vpndns_out_printf(out, "error usage: vpndns_lookup "
+			"<client-address> [name]\n");
+		return;
+	}
+	if(!ipstrtoaddr(argv[0], 0, &addr, &addrlen)) {
+		vpndns_out_printf(out, "error '%s' is not an IP address\n",
+			argv[0]);
+		return;
+	}
+	if(!(view = vpndns_views_classify(ve->views, &addr, addrlen, &fail))) {
+		vpndns_out_printf(out, "client %s: %s\n", argv[0],
+			fail == vpndns_classify_refused ? "refused (no rule, "
+			"default refuse)" : "no view (reflect limit reached)");
+		return;
+	}
+	vpndns_out_printf(out, "client %s view %s forwarders", argv[0],
+		view->name);
+	ctl_print_servers(out, view->servers);
+	vpndns_out_printf(out, "\n");
+}
+
+/** Split a command line in place into words. */
+static int
+ctl_split(char* s, char** argv, int max)
+{
+	int argc = 0;
+	while(*s) {
+		while(*s && isspace((unsigned char)*s))
+			*s++ = 0;
+		if(!*s)
+			break;
+		if(argc == max)
+			return -1;
+		argv[argc++] = s;
+		while(*s && !isspace((unsigned char)*s))
+			s++;
+	}
+	return argc;
+}
+
+/** A command and its handler. */
+struct ctl_command {
+	/** name, with the vpndns_ prefix */
+	const char* name;
+	/** handler; argv excludes the command name */
+	void (*run)(struct vpndns_env*, struct vpndns_out*, int, char**);
+};
+
+/** vpndns_list takes no arguments. */
+static void
+ctl_list_cmd(struct vpndns_env* ve, struct vpndns_out* out, int argc,
+	char** ATTR_UNUSED(argv))
+{
+	if(argc != 0) {
+		vpndns_out_printf(out, "error usage: vpndns_list\n");
+		return;
+	}
+	ctl_list(ve, out);
+}
+
+/** The commands. */
+static const struct ctl_command ctl_commands[] = {
+	{ "vpndns_list", ctl_list_cmd },
+	{ "vpndns_lookup", ctl_lookup },
+	{ NULL, NULL }
+};
+
+char*
+vpndns_remote_cmd(struct module_env* ATTR_UNUSED(env), const char* cmd)
+{
+	struct vpndns_out out;
+	struct vpndns_env* ve = vpndns_active();
+	const struct ctl_command* c;
+	char* argv[CTL_MAX_ARGS];
+	char* line = strdup(cmd);
+	int argc;
+	memset(&out, 0, sizeof(out));
+	if(!line)
+		return NULL;
+	argc = ctl_split(line, argv, CTL_MAX_ARGS);
+	if(argc < 1) {
+		vpndns_out_printf(&out, "error too many arguments\n");
+	} else if(!ve || !ve->views) {
+		vpndns_out_printf(&out, "error vpndns is not in module-config\n");
+	} else {
+		for(c = ctl_commands; c->name; c++) {
+			if(strcmp(c->name, argv[0]) == 0)
+				break;
+		}
+		if(c->name)
+			c->run(ve, &out, argc-1, argv+1);
+		else	vpndns_out_printf(&out, "error unknown command '%s'\n",
+				argv[0]);
+	}
+	free(line);
+	if(out.failed) {
+		free(out.text);
+		return NULL;
+	}
+	return out.text;
+}

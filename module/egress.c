@@ -1,0 +1,83 @@
+/*
+ * vpndns/egress.c - the egress veto.
+ *
+ * Copyright (c) 2026, the vpndns contributors. All rights reserved.
+ *
+ * This software is open source; see the LICENSE file for the BSD license.
+ */
+
+/**
+ * \file
+ *
+ * A second line of defence behind the view environments: every upstream
+ * send is checked against the query's view before it leaves.  A send is
+ * allowed only to a forwarder of the view, or to a domain-forward server
+ * for a name at or below that domain.  Anything else is cancelled, counted
+ * and logged; the iterator sees a failed send and ends in SERVFAIL.
+ */
+#include "config.h"
+#include "vpndns/vpndns.h"
+#include "vpndns/view.h"
+#include "vpndns/conf.h"
+#include "vpndns/policy.h"
+#include "util/log.h"
+#include "util/net_help.h"
+#include "util/data/dname.h"
+#include "util/data/msgreply.h"
+
+/** Is the send allowed by a domain-forward that covers the name? */
+static int
+egress_domain_allowed(struct vpndns_conf* conf, struct query_info* qinfo,
+	struct sockaddr_storage* addr, socklen_t addrlen)
+{
+	struct vpndns_domain_fwd* d;
+	for(d = conf->domain_fwds; d; d = d->next) {
+		if(dname_subdomain_c(qinfo->qname, d->dname) &&
+			vpndns_server_list_has(d->servers, addr, addrlen))
+			return 1;
+	}
+	return 0;
+}
+
+/** Log and count a cancelled send. */
+static void
+egress_veto(struct vpndns_view* view, struct module_env* env,
+	struct query_info* qinfo, struct sockaddr_storage* addr,
+	socklen_t addrlen, const char* why)
+{
+	char name[LDNS_MAX_DOMAINLEN+1], a[128];
+	if(view)
+		vpndns_view_stats_get(view, env)->egress_vetoed++;
+	dname_str(qinfo->qname, name);
+	addr_to_str(addr, addrlen, a, sizeof(a));
+	log_warn("vpndns: egress veto: %s to %s port %d (view %s): %s", name,
+		a, ntohs(((struct sockaddr_in*)addr)->sin_port),
+		view ? view->name : "-", why);
+}
+
+int
+vpndns_egress_allowed(struct module_env* env, struct query_info* qinfo,
+	struct sockaddr_storage* addr, socklen_t addrlen,
+	uint8_t* ATTR_UNUSED(zone), size_t ATTR_UNUSED(zonelen),
+	struct module_qstate* qstate)
+{
+	struct vpndns_env* ve = vpndns_active();
+	struct vpndns_view* view;
+	if(!ve || !ve->views)
+		return 1;
+	if(!qstate || !(view = vpndns_views_env_owner(ve->views, env))) {
+		egress_veto(NULL, env, qinfo, addr, addrlen,
+			"query outside every view");
+		return 0;
+	}
+	if(vpndns_policy_egress_blocked(ve->policy, qinfo, view)) {
+		egress_veto(view, env, qinfo, addr, addrlen, "blocked name");
+		return 0;
+	}
+	if(vpndns_server_list_has(view->servers, addr, addrlen) ||
+		egress_domain_allowed(ve->views->conf, qinfo, addr, addrlen))
+		return 1;
+	egress_veto(view, env, qinfo, addr, addrlen,
+		"not a forwarder of the view");
+	return 0;
+}

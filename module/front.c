@@ -1,0 +1,258 @@
+/*
+ * vpndns/front.c - the worker's front hook: view cache fast path.
+ *
+ * Copyright (c) 2026, the vpndns contributors. All rights reserved.
+ *
+ * This software is open source; see the LICENSE file for the BSD license.
+ */
+
+/**
+ * \file
+ *
+ * Unbound's worker answers from the global message cache before any
+ * module runs.  With vpndns the worker calls this hook at that point
+ * instead: it classifies the client into its view, applies the policy,
+ * and answers from the view's own cache.  Anything it can't answer goes
+ * to the mesh, never to the global cache, so nothing in the global cache
+ * (a load_cache, a stray entry) can reach a vpndns client.
+ *
+ * The cache answer follows the worker's answer_from_cache: TTL and
+ * serve-expired rules, CNAME chain check, DNSSEC status, reply callbacks
+ * and prefetch.  Cases it does not handle itself (an unvalidated entry, a
+ * bogus one) go to the mesh, where the modules deal with them.
+ */
+#include "config.h"
+#include "vpndns/vpndns.h"
+#include "vpndns/view.h"
+#include "vpndns/policy.h"
+#include "util/log.h"
+#include "util/regional.h"
+#include "util/netevent.h"
+#include "util/config_file.h"
+#include "util/storage/slabhash.h"
+#include "util/data/msgreply.h"
+#include "util/data/msgencode.h"
+#include "util/data/msgparse.h"
+#include "util/net_help.h"
+#include "services/cache/rrset.h"
+#include "services/mesh.h"
+#include "services/listen_dnsport.h"
+#include "sldns/sbuffer.h"
+#include "sldns/rrdef.h"
+#include "sldns/pkthdr.h"
+
+/** Seconds added to a prefetch's leeway, as the worker does. */
+#define FRONT_PREFETCH_EXPIRY_ADD 60
+
+/** What the cache stage decided. */
+enum front_cache_result {
+	/** no usable entry: resolve in the mesh */
+	front_cache_miss = 0,
+	/** answered */
+	front_cache_answered,
+	/** answered, and the entry wants a prefetch */
+	front_cache_prefetch
+};
+
+/** Encode an error with an EDE into the packet. */
+static void
+front_encode_error(struct module_env* env, struct query_info* qinfo,
+	struct edns_data* edns, sldns_buffer* pkt, struct regional* scratch,
+	int rcode, int ede, const char* text)
+{
+	uint16_t id = sldns_buffer_read_u16_at(pkt, 0);
+	uint16_t flags = sldns_buffer_read_u16_at(pkt, 2);
+	edns->edns_version = EDNS_ADVERTISED_VERSION;
+	edns->udp_size = EDNS_ADVERTISED_SIZE;
+	edns->ext_rcode = 0;
+	edns->bits &= EDNS_DO;
+	if(env->cfg->ede && ede >= 0)
+		(void)edns_opt_list_append_ede(&edns->opt_list_out, scratch,
+			(sldns_ede_code)ede, text);
+	error_encode(pkt, rcode, qinfo, id, flags, edns);
+}
+
+/**
+ * Check an entry's TTL and lock its rrsets.
+ * @return 0 if unusable, 1 if locked, 2 if locked and expired (served
+ *	under serve-expired).
+ */
+static int
+front_lock_entry(struct module_env* env, struct reply_info* rep)
+{
+	struct config_file* cfg = env->cfg;
+	time_t now = *env->now;
+	int rc;
+	if(rep->ttl >= now)
+		return rrset_array_lock(rep->ref, rep->rrset_count, now);
+	if(!cfg->serve_expired || cfg->serve_expired_client_timeout)
+		return 0;
+	if(cfg->serve_expired_ttl && rep->serve_expired_ttl < now)
+		return 0;
+	rc = FLAGS_GET_RCODE(rep->flags);
+	if(rc != LDNS_RCODE_NOERROR && rc != LDNS_RCODE_NXDOMAIN &&
+		rc != LDNS_RCODE_YXDOMAIN)
+		return 0;
+	return rrset_array_lock(rep->ref, rep->rrset_count, 0) ? 2 : 0;
+}
+
+/**
+ * Decide the DNSSEC status of a cached entry.
+ * @return -1 if the mesh must handle it, else whether it is secure.
+ */
+static int
+front_entry_security(struct module_env* env, struct reply_info* rep,
+	uint16_t flags)
+{
+	int must_validate = (!(flags&BIT_CD) || env->cfg->ignore_cd) &&
+		env->need_to_validate;
+	if(rep->security == sec_status_secure) {
+		if(reply_all_rrsets_secure(rep))
+			return 1;
+		return must_validate ? -1 : 0;
+	}
+	if(must_validate && (rep->security == sec_status_bogus ||
+		rep->security == sec_status_secure_sentinel_fail ||
+		rep->security == sec_status_unchecked))
+		return -1;
+	return 0;
+}
+
+/** Encode a locked cache entry as the answer. */
+static int
+front_encode_entry(struct module_env* env, struct query_info* qinfo,
+	struct edns_data* edns, struct comm_reply* repinfo, sldns_buffer* pkt,
+	struct regional* scratch, struct reply_info* rep, int expired)
+{
+	uint16_t id = sldns_buffer_read_u16_at(pkt, 0);
+	uint16_t flags = sldns_buffer_read_u16_at(pkt, 2);
+	uint16_t udpsize = edns->udp_size;
+	int secure;
+	if(rep->an_numrrsets > 0 && (rep->rrsets[0]->rk.type ==
+		htons(LDNS_RR_TYPE_CNAME) || rep->rrsets[0]->rk.type ==
+		htons(LDNS_RR_TYPE_DNAME)) && !reply_check_cname_chain(qinfo, rep))
+		return 0;
+	if((secure = front_entry_security(env, rep, flags)) < 0)
+		return 0;
+	edns->edns_version = EDNS_ADVERTISED_VERSION;
+	edns->udp_size = EDNS_ADVERTISED_SIZE;
+	edns->ext_rcode = 0;
+	edns->bits &= EDNS_DO;
+	if(!inplace_cb_reply_cache_call(env, qinfo, NULL, rep,
+		(int)(flags&LDNS_RCODE_MASK), edns, repinfo, scratch, env->now_tv))
+		return 0;
+	if(expired && env->cfg->ede_serve_expired && env->cfg->ede)
+		(void)edns_opt_list_append_ede(&edns->opt_list_out, scratch,
+			LDNS_EDE_STALE_ANSWER, "");
+	if(!reply_info_answer_encode(qinfo, rep, id, flags, pkt, *env->now, 1,
+		scratch, udpsize, edns, (int)(edns->bits & EDNS_DO), secure))
+		front_encode_error(env, qinfo, edns, pkt, scratch,
+			LDNS_RCODE_SERVFAIL, -1, NULL);
+	return 1;
+}
+
+/** Try to answer from the view's message cache. */
+static enum front_cache_result
+front_from_cache(struct module_env* env, struct vpndns_view* view,
+	struct query_info* qinfo, struct edns_data* edns,
+	struct comm_reply* repinfo, sldns_buffer* pkt, struct regional* scratch,
+	time_t* leeway)
+{
+	uint16_t flags = sldns_buffer_read_u16_at(pkt, 2);
+	struct lruhash_entry* e;
+	struct reply_info* rep;
+	int locked, answered;
+	if(qinfo->local_alias)
+		return front_cache_miss;
+	e = slabhash_lookup(view->msg_cache, query_info_hash(qinfo, flags),
+		qinfo, 0);
+	if(!e)
+		return front_cache_miss;
+	rep = (struct reply_info*)e->data;
+	if(!(locked = front_lock_entry(env, rep))) {
+		lock_rw_unlock(&e->lock);
+		return front_cache_miss;
+	}
+	answered = front_encode_entry(env, qinfo, edns, repinfo, pkt, scratch,
+		rep, locked == 2);
+	rrset_array_unlock_touch(view->rrset_cache, scratch, rep->ref,
+		rep->rrset_count);
+	if(answered && ((env->cfg->prefetch && *env->now >= rep->prefetch_ttl)
+		|| (env->cfg->serve_expired && *env->now > rep->ttl))) {
+		*leeway = rep->ttl > *env->now ? rep->ttl - *env->now : 0;
+		lock_rw_unlock(&e->lock);
+		return front_cache_prefetch;
+	}
+	lock_rw_unlock(&e->lock);
+	return answered ? front_cache_answered : front_cache_miss;
+}
+
+/** Send the reply now and refresh the entry in the view's mesh. */
+static void
+front_reply_and_prefetch(struct vpndns_env* ve, struct module_env* env,
+	struct vpndns_view* view, struct query_info* qinfo,
+	struct comm_reply* repinfo, sldns_buffer* pkt, time_t leeway)
+{
+	int t = vpndns_thread_num(env);
+	uint16_t flags = sldns_buffer_read_u16_at(pkt, 2);
+	if(repinfo->c->tcp_req_info)
+		sldns_buffer_copy(repinfo->c->tcp_req_info->spool_buffer, pkt);
+	comm_point_send_reply(repinfo);
+	if(t < 0 || t >= ve->nthreads)
+		return;
+	/* the prefetch state has no client; the module takes its view
+	 * from here while the mesh runs it */
+	ve->prefetch_view[t] = view;
+	mesh_new_prefetch(env->mesh, qinfo, flags,
+		leeway + FRONT_PREFETCH_EXPIRY_ADD, 0, NULL, NULL);
+	ve->prefetch_view[t] = NULL;
+}
+
+/** Answer a client that has no view. */
+static enum vpndns_front_result
+front_no_view(struct module_env* env, struct query_info* qinfo,
+	struct edns_data* edns, sldns_buffer* pkt, struct regional* scratch,
+	enum vpndns_classify_fail fail)
+{
+	if(fail == vpndns_classify_refused)
+		front_encode_error(env, qinfo, edns, pkt, scratch,
+			LDNS_RCODE_REFUSED, LDNS_EDE_PROHIBITED,
+			"vpndns: client not mapped");
+	else	front_encode_error(env, qinfo, edns, pkt, scratch,
+			LDNS_RCODE_SERVFAIL, LDNS_EDE_OTHER,
+			"vpndns: no view for client");
+	return vpndns_front_reply;
+}
+
+enum vpndns_front_result
+vpndns_worker_front(struct module_env* env, struct query_info* qinfo,
+	struct edns_data* edns, struct comm_reply* repinfo, sldns_buffer* pkt,
+	struct regional* scratch)
+{
+	struct vpndns_env* ve = vpndns_active();
+	struct vpndns_view* view;
+	struct vpndns_view_stats* st;
+	enum vpndns_classify_fail fail = vpndns_classify_refused;
+	time_t leeway = 0;
+	if(!ve || !ve->views)
+		return vpndns_front_pass;
+	if(!(view = vpndns_views_classify(ve->views, &repinfo->client_addr,
+		repinfo->client_addrlen, &fail)))
+		return front_no_view(env, qinfo, edns, pkt, scratch, fail);
+	st = vpndns_view_stats_get(view, env);
+	st->queries++;
+	switch(front_from_cache(env, view, qinfo, edns, repinfo, pkt, scratch,
+		&leeway)) {
+	case front_cache_answered:
+		st->cachehits++;
+		return vpndns_front_reply;
+	case front_cache_prefetch:
+		st->cachehits++;
+		front_reply_and_prefetch(ve, env, view, qinfo, repinfo, pkt,
+			leeway);
+		return vpndns_front_sent;
+	default:
+		break;
+	}
+	return vpndns_front_mesh;
+}

@@ -1,0 +1,385 @@
+/*
+ * vpndns/view.c - runtime views: forwarders, caches and environments.
+ *
+ * Copyright (c) 2026, the vpndns contributors. All rights reserved.
+ *
+ * This software is open source; see the LICENSE file for the BSD license.
+ */
+
+/**
+ * \file
+ *
+ * Builds the runtime views of a configuration, classifies clients into
+ * them, and hands out per-thread environments.  Reflect views are made on
+ * first use, one per client address, up to max-reflect-views.
+ */
+#include "config.h"
+#include <ctype.h>
+#include "vpndns/view.h"
+#include "vpndns/conf.h"
+#include "util/module.h"
+#include "util/log.h"
+#include "util/net_help.h"
+#include "util/alloc.h"
+#include "util/config_file.h"
+#include "util/storage/slabhash.h"
+#include "util/data/msgreply.h"
+#include "services/cache/rrset.h"
+#include "iterator/iter_fwd.h"
+#include "iterator/iter_hints.h"
+#include "iterator/iter_delegpt.h"
+#include "sldns/rrdef.h"
+
+/** Initial hash bins of a per-view cache table; it grows on demand, so
+ * an idle view costs little. */
+#define VIEW_CACHE_STARTARRAY 64
+
+/** A per-thread environment of a view. */
+struct vpndns_tenv {
+	/** the environment handed to queries, must be first */
+	struct module_env env;
+	/** the view it belongs to */
+	struct vpndns_view* view;
+};
+
+/** Counters for threads out of range; never reported. */
+static struct vpndns_view_stats view_stats_dummy;
+
+int
+vpndns_thread_num(struct module_env* env)
+{
+	return env->alloc ? env->alloc->thread_num : 0;
+}
+
+/** Make a delegation point for a zone served by a server list. */
+static struct delegpt*
+view_make_dp(uint8_t* zone, struct vpndns_server* servers, int tls,
+	struct config_file* cfg)
+{
+	struct vpndns_server* s;
+	struct delegpt* dp = delegpt_create_mlc(zone);
+	if(!dp)
+		return NULL;
+	for(s = servers; s; s = s->next) {
+		if(!delegpt_add_addr_mlc(dp, &s->addr, s->addrlen, 0, 0,
+			s->tls_name, -1)) {
+			delegpt_free_mlc(dp);
+			return NULL;
+		}
+	}
+	dp->ssl_upstream = (uint8_t)(tls || (cfg && cfg->ssl_upstream));
+	dp->tcp_upstream = (uint8_t)(cfg && cfg->tcp_upstream);
+	return dp;
+}
+
+/** Build the forward tree of a view: "." and every domain forward. */
+static struct iter_forwards*
+view_make_fwds(struct vpndns_view* view, struct vpndns_conf* conf,
+	int tls, struct config_file* cfg)
+{
+	struct vpndns_domain_fwd* d;
+	struct delegpt* dp;
+	uint8_t root[1] = {0};
+	struct iter_forwards* fwds = forwards_create();
+	if(!fwds || !(fwds->tree = rbtree_create(fwd_cmp))) {
+		forwards_delete(fwds);
+		return NULL;
+	}
+	if(!(dp = view_make_dp(root, view->servers, tls, cfg)) ||
+		!forwards_add_zone(fwds, LDNS_RR_CLASS_IN, dp)) {
+		forwards_delete(fwds);
+		return NULL;
+	}
+	for(d = conf->domain_fwds; d; d = d->next) {
+		if(!(dp = view_make_dp(d->dname, d->servers, d->tls, cfg)) ||
+			!forwards_add_zone(fwds, LDNS_RR_CLASS_IN, dp)) {
+			forwards_delete(fwds);
+			return NULL;
+		}
+	}
+	return fwds;
+}
+
+/** Free a view and everything it owns. */
+static void
+view_delete(struct vpndns_view* view)
+{
+	int i;
+	if(!view)
+		return;
+	if(view->tenv) {
+		for(i = 0; i < view->nthreads; i++)
+			free(view->tenv[i]);
+		free(view->tenv);
+	}
+	free(view->stats);
+	forwards_delete(view->fwds);
+	if(view->msg_cache)
+		slabhash_delete(view->msg_cache);
+	rrset_cache_delete(view->rrset_cache);
+	if(view->own_servers)
+		vpndns_server_list_delete(view->servers);
+	free(view->name);
+	free(view);
+}
+
+/** Create the caches of a view. */
+static int
+view_make_caches(struct vpndns_view* view, struct vpndns_views* vs,
+	size_t msg_size, size_t rrset_size)
+{
+	struct config_file sized = *vs->cfg;
+	size_t slabs = vs->conf->cache_slabs;
+	view->msg_cache = slabhash_create(slabs, VIEW_CACHE_STARTARRAY,
+		msg_size, msgreply_sizefunc, query_info_compare,
+		query_entry_delete, reply_info_delete, NULL);
+	/* rrset_cache_create reads its sizes from a config */
+	sized.rrset_cache_slabs = slabs;
+	sized.rrset_cache_size = rrset_size;
+	view->rrset_cache = rrset_cache_create(&sized, vs->alloc);
+	return view->msg_cache && view->rrset_cache;
+}
+
+/** Create a view with the given name and servers. */
+static struct vpndns_view*
+view_create(struct vpndns_views* vs, const char* name,
+	struct vpndns_server* servers, int tls, size_t msg_size,
+	size_t rrset_size)
+{
+	struct vpndns_view* view = calloc(1, sizeof(*view));
+	if(!view)
+		return NULL;
+	view->servers = servers;
+	view->hints = vs->hints;
+	view->nthreads = vs->nthreads;
+	if(!(view->name = strdup(name)) ||
+		!(view->tenv = calloc((size_t)vs->nthreads,
+			sizeof(*view->tenv))) ||
+		!(view->stats = calloc((size_t)vs->nthreads,
+			sizeof(*view->stats))) ||
+		!(view->fwds = view_make_fwds(view, vs->conf, tls, vs->cfg)) ||
+		!view_make_caches(view, vs,
+			msg_size ? msg_size : vs->conf->msg_cache_size,
+			rrset_size ? rrset_size : vs->conf->rrset_cache_size)) {
+		view_delete(view);
+		return NULL;
+	}
+	return view;
+}
+
+struct vpndns_views*
+vpndns_views_create(struct vpndns_conf* conf, struct config_file* cfg,
+	struct alloc_cache* alloc)
+{
+	struct vpndns_viewdef* d;
+	size_t i = 0;
+	struct vpndns_views* vs = calloc(1, sizeof(*vs));
+	if(!vs)
+		return NULL;
+	vs->cfg = cfg;
+	vs->alloc = alloc;
+	vs->nthreads = cfg->num_threads > 0 ? cfg->num_threads : 1;
+	addr_tree_init(&vs->reflect);
+	lock_rw_init(&vs->reflect_lock);
+	vs->conf = conf;
+	for(d = conf->views; d; d = d->next)
+		vs->nfixed++;
+	if(!(vs->hints = hints_create()) || (vs->nfixed &&
+		!(vs->fixed = calloc(vs->nfixed, sizeof(*vs->fixed))))) {
+		log_err("vpndns: out of memory");
+		vs->conf = NULL;
+		vpndns_views_delete(vs);
+		return NULL;
+	}
+	/* hints_create leaves the tree uninitialised */
+	name_tree_init(&vs->hints->tree);
+	for(d = conf->views; d; d = d->next, i++) {
+		if(!(vs->fixed[i] = view_create(vs, d->name, d->servers,
+			d->tls, d->msg_cache_size, d->rrset_cache_size))) {
+			log_err("vpndns: out of memory creating view %s",
+				d->name);
+			vs->conf = NULL;
+			vpndns_views_delete(vs);
+			return NULL;
+		}
+	}
+	return vs;
+}
+
+/** Free a reflect view from the tree. */
+static void
+view_reflect_free(rbnode_type* n, void* ATTR_UNUSED(arg))
+{
+	view_delete((struct vpndns_view*)n);
+}
+
+void
+vpndns_views_delete(struct vpndns_views* vs)
+{
+	size_t i;
+	if(!vs)
+		return;
+	traverse_postorder(&vs->reflect, view_reflect_free, NULL);
+	lock_rw_destroy(&vs->reflect_lock);
+	for(i = 0; vs->fixed && i < vs->nfixed; i++)
+		view_delete(vs->fixed[i]);
+	free(vs->fixed);
+	hints_delete(vs->hints);
+	vpndns_conf_delete(vs->conf);
+	free(vs);
+}
+
+/** Find the fixed view of a view definition. */
+static struct vpndns_view*
+view_of_def(struct vpndns_views* vs, struct vpndns_viewdef* def)
+{
+	struct vpndns_viewdef* d;
+	size_t i = 0;
+	for(d = vs->conf->views; d; d = d->next, i++) {
+		if(d == def)
+			return vs->fixed[i];
+	}
+	return NULL;
+}
+
+/** Make a reflect view for a forwarder address. */
+static struct vpndns_view*
+view_reflect_create(struct vpndns_views* vs, struct sockaddr_storage* fwd,
+	socklen_t fwdlen)
+{
+	char addrbuf[128], name[160];
+	struct vpndns_view* view;
+	struct vpndns_server* s = calloc(1, sizeof(*s));
+	size_t i;
+	if(!s)
+		return NULL;
+	memcpy(&s->addr, fwd, fwdlen);
+	s->addrlen = fwdlen;
+	addr_to_str(fwd, fwdlen, addrbuf, sizeof(addrbuf));
+	snprintf(name, sizeof(name), "reflect_%s_%d", addrbuf,
+		ntohs(((struct sockaddr_in*)fwd)->sin_port));
+	for(i = 0; name[i]; i++) {
+		if(!isalnum((unsigned char)name[i]) && name[i] != '-')
+			name[i] = '_';
+	}
+	if(!(s->str = strdup(addrbuf))) {
+		free(s);
+		return NULL;
+	}
+	if(!(view = view_create(vs, name, s, 0, 0, 0))) {
+		vpndns_server_list_delete(s);
+		return NULL;
+	}
+	view->own_servers = 1;
+	return view;
+}
+
+/** Find or make the reflect view of a client. */
+static struct vpndns_view*
+view_reflect_get(struct vpndns_views* vs, struct sockaddr_storage* addr,
+	socklen_t addrlen, int port, enum vpndns_classify_fail* fail)
+{
+	struct sockaddr_storage fwd;
+	struct vpndns_view* view;
+	int net = addr_is_ip6(addr, addrlen) ? 128 : 32;
+	lock_rw_rdlock(&vs->reflect_lock);
+	view = (struct vpndns_view*)addr_tree_find(&vs->reflect, addr,
+		addrlen, net);
+	lock_rw_unlock(&vs->reflect_lock);
+	if(view)
+		return view;
+	memcpy(&fwd, addr, addrlen);
+	/* sin_port and sin6_port share their offset */
+	((struct sockaddr_in*)&fwd)->sin_port = htons((uint16_t)port);
+	lock_rw_wrlock(&vs->reflect_lock);
+	if(!(view = (struct vpndns_view*)addr_tree_find(&vs->reflect, addr,
+		addrlen, net))) {
+		if(vs->nreflect >= vs->conf->max_reflect_views) {
+			*fail = vpndns_classify_nomem;
+			log_warn("vpndns: max-reflect-views (%u) reached",
+				(unsigned)vs->conf->max_reflect_views);
+		} else if((view = view_reflect_create(vs, &fwd, addrlen))) {
+			(void)addr_tree_insert(&vs->reflect, &view->node, addr,
+				addrlen, net);
+			vs->nreflect++;
+			verbose(VERB_OPS, "vpndns: new reflect view %s",
+				view->name);
+		} else {
+			*fail = vpndns_classify_nomem;
+			log_err("vpndns: out of memory for a reflect view");
+		}
+	}
+	lock_rw_unlock(&vs->reflect_lock);
+	return view;
+}
+
+struct vpndns_view*
+vpndns_views_classify(struct vpndns_views* vs, struct sockaddr_storage* addr,
+	socklen_t addrlen, enum vpndns_classify_fail* fail)
+{
+	struct vpndns_client_rule* rule = (struct vpndns_client_rule*)
+		addr_tree_lookup(&vs->conf->clients, addr, addrlen);
+	if(!rule) {
+		if(vs->conf->default_view)
+			return view_of_def(vs, vs->conf->default_view);
+		*fail = vpndns_classify_refused;
+		return NULL;
+	}
+	if(rule->kind == vpndns_rule_reflect)
+		return view_reflect_get(vs, addr, addrlen, rule->reflect_port,
+			fail);
+	return view_of_def(vs, rule->view);
+}
+
+struct module_env*
+vpndns_view_env(struct vpndns_view* view, struct module_env* wenv)
+{
+	int t = vpndns_thread_num(wenv);
+	struct vpndns_tenv* te;
+	if(t < 0 || t >= view->nthreads)
+		return NULL;
+	if(view->tenv[t])
+		return view->tenv[t];
+	/* only thread t touches slot t, so no lock is needed */
+	if(!(te = calloc(1, sizeof(*te))))
+		return NULL;
+	te->env = *wenv;
+	te->env.fwds = view->fwds;
+	te->env.hints = view->hints;
+	te->env.msg_cache = view->msg_cache;
+	te->env.rrset_cache = view->rrset_cache;
+	te->view = view;
+	view->tenv[t] = &te->env;
+	return &te->env;
+}
+
+struct vpndns_view*
+vpndns_views_env_owner(struct vpndns_views* vs, struct module_env* env)
+{
+	if(!env || env->hints != vs->hints)
+		return NULL;
+	return ((struct vpndns_tenv*)env)->view;
+}
+
+struct vpndns_view_stats*
+vpndns_view_stats_get(struct vpndns_view* view, struct module_env* env)
+{
+	int t = vpndns_thread_num(env);
+	if(t < 0 || t >= view->nthreads)
+		return &view_stats_dummy;
+	return &view->stats[t];
+}
+
+void
+vpndns_views_foreach(struct vpndns_views* vs,
+	void (*fn)(struct vpndns_view*, void*), void* arg)
+{
+	struct vpndns_view* v;
+	size_t i;
+	for(i = 0; i < vs->nfixed; i++)
+		fn(vs->fixed[i], arg);
+	lock_rw_rdlock(&vs->reflect_lock);
+	RBTREE_FOR(v, struct vpndns_view*, &vs->reflect)
+		fn(v, arg);
+	lock_rw_unlock(&vs->reflect_lock);
+}

@@ -1,0 +1,184 @@
+/*
+ * vpndns/view.h - runtime views: forwarders, caches and environments.
+ *
+ * Copyright (c) 2026, the vpndns contributors. All rights reserved.
+ *
+ * This software is open source; see the LICENSE file for the BSD license.
+ */
+
+/**
+ * \file
+ *
+ * A view is a client group with its own forwarders and its own message
+ * and rrset caches.  A query of a view runs with qstate->env pointing to
+ * a per-thread copy of the worker's module_env in which fwds, hints and
+ * the caches are the view's.  The iterator then only ever sees the view's
+ * forwarders (forward-first off, no root hints), and reads and writes only
+ * the view's caches; subqueries inherit the environment.
+ */
+
+#ifndef VPNDNS_VIEW_H
+#define VPNDNS_VIEW_H
+#include "util/rbtree.h"
+#include "util/locks.h"
+#include "util/storage/dnstree.h"
+struct vpndns_conf;
+struct vpndns_viewdef;
+struct vpndns_server;
+struct module_env;
+struct config_file;
+struct alloc_cache;
+struct iter_forwards;
+struct iter_hints;
+struct slabhash;
+struct rrset_cache;
+
+/** Per-thread counters of a view, summed for the stats output. */
+struct vpndns_view_stats {
+	/** queries classified into the view */
+	size_t queries;
+	/** answered from the view's cache by the front hook */
+	size_t cachehits;
+	/** answered with a block action */
+	size_t blocked;
+	/** answered SERVFAIL */
+	size_t servfail;
+	/** forwarder failures seen (SERVFAIL after forwarding) */
+	size_t forwarder_errors;
+	/** upstream sends cancelled by the egress veto */
+	size_t egress_vetoed;
+};
+
+/** A runtime view. */
+struct vpndns_view {
+	/** node in the reflect tree, keyed by the client address; must be
+	 * first */
+	struct addr_tree_node node;
+	/** view name */
+	char* name;
+	/** forwarders of the view; owned for reflect views */
+	struct vpndns_server* servers;
+	/** true if servers is owned by the view */
+	int own_servers;
+	/** forward tree given to the iterator: "." and domain forwards */
+	struct iter_forwards* fwds;
+	/** the shared empty hints (borrowed from the view set) */
+	struct iter_hints* hints;
+	/** the view's message cache */
+	struct slabhash* msg_cache;
+	/** the view's rrset cache */
+	struct rrset_cache* rrset_cache;
+	/** per-thread environment copies, made on first use by the thread */
+	struct module_env** tenv;
+	/** per-thread statistics */
+	struct vpndns_view_stats* stats;
+	/** number of threads, the size of tenv and stats */
+	int nthreads;
+};
+
+/** Why classification gave no view. */
+enum vpndns_classify_fail {
+	/** no rule and no default: refused by policy */
+	vpndns_classify_refused = 1,
+	/** reflect view table full, or out of memory */
+	vpndns_classify_nomem
+};
+
+/** The runtime view set built from one configuration. */
+struct vpndns_views {
+	/** the configuration, owned */
+	struct vpndns_conf* conf;
+	/** views of the view definitions, in conf order */
+	struct vpndns_view** fixed;
+	/** number of fixed views */
+	size_t nfixed;
+	/** empty root hints shared by all view environments: nothing to
+	 * fall back to, and the mark of a view environment */
+	struct iter_hints* hints;
+	/** reflect views, an addr_tree by client address; under
+	 * reflect_lock */
+	rbtree_type reflect;
+	/** lock on the reflect tree */
+	lock_rw_type reflect_lock;
+	/** number of reflect views; under reflect_lock */
+	size_t nreflect;
+	/** Unbound's configuration, for cache defaults and TLS */
+	struct config_file* cfg;
+	/** allocator that owns rrset keys, the daemon's superalloc */
+	struct alloc_cache* alloc;
+	/** number of worker threads */
+	int nthreads;
+};
+
+/**
+ * Build the views of a configuration.
+ * @param conf: the configuration; owned by the result on success.
+ * @param cfg: Unbound's configuration.
+ * @param alloc: the allocator for rrset cache keys.
+ * @return the views or NULL (logged).
+ */
+struct vpndns_views* vpndns_views_create(struct vpndns_conf* conf,
+	struct config_file* cfg, struct alloc_cache* alloc);
+
+/**
+ * Free the views and their configuration.
+ * @param vs: the views, may be NULL.
+ */
+void vpndns_views_delete(struct vpndns_views* vs);
+
+/**
+ * Classify a client into its view.
+ * @param vs: the views.
+ * @param addr: client address (the proxied one behind PROXYv2).
+ * @param addrlen: its length.
+ * @param fail: returns why there is no view.
+ * @return the view or NULL.
+ */
+struct vpndns_view* vpndns_views_classify(struct vpndns_views* vs,
+	struct sockaddr_storage* addr, socklen_t addrlen,
+	enum vpndns_classify_fail* fail);
+
+/**
+ * Get the environment of a view for the calling worker thread.
+ * @param view: the view.
+ * @param wenv: the worker's environment.
+ * @return the environment or NULL on malloc failure or a bad thread.
+ */
+struct module_env* vpndns_view_env(struct vpndns_view* view,
+	struct module_env* wenv);
+
+/**
+ * Find the view that owns an environment given to a query.
+ * @param vs: the views.
+ * @param env: the environment of a query.
+ * @return the view or NULL if env is not a view environment.
+ */
+struct vpndns_view* vpndns_views_env_owner(struct vpndns_views* vs,
+	struct module_env* env);
+
+/**
+ * Thread number of a worker environment.
+ * @param env: the environment.
+ * @return thread number, 0 when there is no allocator.
+ */
+int vpndns_thread_num(struct module_env* env);
+
+/**
+ * Get the per-thread statistics of a view.
+ * @param view: the view.
+ * @param env: the environment of the calling thread.
+ * @return the counters; a dummy block if the thread is out of range.
+ */
+struct vpndns_view_stats* vpndns_view_stats_get(struct vpndns_view* view,
+	struct module_env* env);
+
+/**
+ * Call a function for every view, fixed and reflect.
+ * @param vs: the views.
+ * @param fn: the function.
+ * @param arg: its argument.
+ */
+void vpndns_views_foreach(struct vpndns_views* vs,
+	void (*fn)(struct vpndns_view*, void*), void* arg);
+
+#endif /* VPNDNS_VIEW_H */

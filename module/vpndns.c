@@ -1,0 +1,350 @@
+/*
+ * vpndns/vpndns.c - per-client forwarding module for Unbound.
+ *
+ * Copyright (c) 2026, the vpndns contributors. All rights reserved.
+ *
+ * This software is open source; see the LICENSE file for the BSD license.
+ */
+
+/**
+ * \file
+ *
+ * The module functions.  On a new query the module finds the query's
+ * view, from the client address or, for a subquery, from the environment
+ * it inherited, and swaps qstate->env for the view's environment before
+ * the iterator runs.  A query that can't be placed in a view is answered
+ * here and never reaches the iterator: vpndns fails closed.
+ */
+#include "config.h"
+#include "vpndns/vpndns.h"
+#include "vpndns/conf.h"
+#include "vpndns/view.h"
+#include "vpndns/policy.h"
+#include "util/log.h"
+#include "util/net_help.h"
+#include "util/regional.h"
+#include "util/config_file.h"
+#include "util/data/msgreply.h"
+#include "services/mesh.h"
+#include "services/cache/dns.h"
+#include "services/cache/rrset.h"
+#include "util/storage/slabhash.h"
+#include "sldns/rrdef.h"
+#include "sldns/pkthdr.h"
+
+/** The module in use, for the hooks Unbound's core calls directly. */
+static struct vpndns_env* vpndns_global = NULL;
+
+struct vpndns_env*
+vpndns_active(void)
+{
+	return vpndns_global;
+}
+
+/** The module-config orderings vpndns supports. */
+static const char* vpndns_module_confs[] = {
+	"vpndns iterator",
+	"vpndns respip iterator",
+	NULL
+};
+
+int
+vpndns_module_conf_known(const char* module_conf)
+{
+	int i;
+	for(i = 0; vpndns_module_confs[i]; i++) {
+		if(strcmp(module_conf, vpndns_module_confs[i]) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/** Read the configuration file named in unbound.conf. */
+static struct vpndns_conf*
+vpndns_read_conf(struct config_file* cfg)
+{
+	struct vpndns_conf* conf;
+	char* file;
+	if(!cfg->vpndns_config || !cfg->vpndns_config[0]) {
+		log_err("vpndns: no configuration file; set vpndns-config: "
+			"<file> in the server: clause");
+		return NULL;
+	}
+	if(!(file = fname_after_chroot(cfg->vpndns_config, cfg, 1))) {
+		log_err("vpndns: out of memory");
+		return NULL;
+	}
+	conf = vpndns_conf_read(file, cfg);
+	free(file);
+	return conf;
+}
+
+int
+vpndns_init(struct module_env* env, int id)
+{
+	struct vpndns_env* ve;
+	struct vpndns_conf* conf;
+	if(!vpndns_module_conf_known(env->cfg->module_conf)) {
+		log_err("vpndns: module-config \"%s\" is not supported; use "
+			"\"vpndns iterator\"", env->cfg->module_conf);
+		return 0;
+	}
+	if(!(conf = vpndns_read_conf(env->cfg)))
+		return 0;
+	if(!(ve = calloc(1, sizeof(*ve)))) {
+		vpndns_conf_delete(conf);
+		return 0;
+	}
+	ve->id = id;
+	ve->nthreads = env->cfg->num_threads > 0 ? env->cfg->num_threads : 1;
+	env->modinfo[id] = ve;
+	if(!(ve->policy = vpndns_policy_create(conf, env->cfg))) {
+		vpndns_conf_delete(conf);
+		vpndns_deinit(env, id);
+		return 0;
+	}
+	if(!env->alloc) {
+		/* unbound-checkconf: the file is valid, nothing to serve */
+		vpndns_conf_delete(conf);
+		return 1;
+	}
+	if(!(ve->views = vpndns_views_create(conf, env->cfg, env->alloc)) ||
+		!(ve->prefetch_view = calloc((size_t)ve->nthreads,
+			sizeof(*ve->prefetch_view)))) {
+		if(!ve->views)
+			vpndns_conf_delete(conf);
+		vpndns_deinit(env, id);
+		return 0;
+	}
+	if(!inplace_cb_register((void*)vpndns_servfail_cb,
+		inplace_cb_reply_servfail, NULL, env, id)) {
+		vpndns_deinit(env, id);
+		return 0;
+	}
+	/* each client query gets its own mesh state: identical queries of
+	 * different views must never be merged */
+	env->unique_mesh = 1;
+	vpndns_global = ve;
+	verbose(VERB_OPS, "vpndns: %u views from %s",
+		(unsigned)ve->views->nfixed, ve->views->conf->file);
+	return 1;
+}
+
+void
+vpndns_deinit(struct module_env* env, int id)
+{
+	struct vpndns_env* ve = (struct vpndns_env*)env->modinfo[id];
+	if(!ve)
+		return;
+	if(vpndns_global == ve)
+		vpndns_global = NULL;
+	inplace_cb_delete(env, inplace_cb_reply_servfail, id);
+	vpndns_views_delete(ve->views);
+	vpndns_policy_delete(ve->policy);
+	free(ve->prefetch_view);
+	free(ve);
+	env->modinfo[id] = NULL;
+}
+
+/** Finish a query here with an rcode and an EDE. */
+static void
+vpndns_answer_error(struct module_qstate* qstate, int id, int rcode,
+	int ede, const char* text)
+{
+	struct vpndns_qstate* vq = (struct vpndns_qstate*)qstate->minfo[id];
+	qstate->return_rcode = rcode;
+	qstate->return_msg = NULL;
+	if(rcode == LDNS_RCODE_SERVFAIL && vq) {
+		vq->servfail_ede = ede;
+		vq->servfail_ede_text = text;
+	} else if(qstate->env->cfg->ede) {
+		edns_opt_list_append_ede(&qstate->edns_opts_front_out,
+			qstate->region, (sldns_ede_code)ede, text);
+	}
+	qstate->ext_state[id] = module_finished;
+}
+
+/** Find the view of a new query; NULL means it was answered already. */
+static struct vpndns_view*
+vpndns_query_view(struct vpndns_env* ve, struct module_qstate* qstate,
+	int id)
+{
+	struct vpndns_view* view;
+	struct mesh_reply* r = qstate->mesh_info ?
+		qstate->mesh_info->reply_list : NULL;
+	enum vpndns_classify_fail fail = vpndns_classify_refused;
+	int t = vpndns_thread_num(qstate->env);
+	/* a subquery runs in the environment it inherited */
+	if((view = vpndns_views_env_owner(ve->views, qstate->env)))
+		return view;
+	if(r) {
+		if((view = vpndns_views_classify(ve->views,
+			&r->query_reply.client_addr,
+			r->query_reply.client_addrlen, &fail)))
+			return view;
+	} else if(t >= 0 && t < ve->nthreads && ve->prefetch_view[t]) {
+		return ve->prefetch_view[t];
+	} else {
+		/* no client and no view: an internal lookup that vpndns can't
+		 * attribute to a view goes nowhere */
+		verbose(VERB_ALGO, "vpndns: query without a client refused");
+		vpndns_answer_error(qstate, id, LDNS_RCODE_SERVFAIL,
+			LDNS_EDE_PROHIBITED, "vpndns: query without a view");
+		return NULL;
+	}
+	if(fail == vpndns_classify_refused)
+		vpndns_answer_error(qstate, id, LDNS_RCODE_REFUSED,
+			LDNS_EDE_PROHIBITED, "vpndns: client not mapped");
+	else	vpndns_answer_error(qstate, id, LDNS_RCODE_SERVFAIL,
+			LDNS_EDE_OTHER, "vpndns: no view for client");
+	return NULL;
+}
+
+/** Handle a new query: find its view and move it into the view. */
+static void
+vpndns_op_new(struct vpndns_env* ve, struct module_qstate* qstate, int id)
+{
+	struct vpndns_qstate* vq;
+	struct vpndns_view* view;
+	struct module_env* venv;
+	if(!(vq = regional_alloc_zero(qstate->region, sizeof(*vq)))) {
+		qstate->ext_state[id] = module_error;
+		return;
+	}
+	qstate->minfo[id] = vq;
+	if(!(view = vpndns_query_view(ve, qstate, id)))
+		return;
+	vq->view = view;
+	if(vpndns_policy_query(ve->policy, qstate, id, view))
+		return;
+	if(!(venv = vpndns_views_env_owner(ve->views, qstate->env) ?
+		qstate->env : vpndns_view_env(view, qstate->env))) {
+		vpndns_answer_error(qstate, id, LDNS_RCODE_SERVFAIL,
+			LDNS_EDE_OTHER, "vpndns: out of memory");
+		return;
+	}
+	qstate->env = venv;
+	qstate->ext_state[id] = module_wait_module;
+}
+
+/** The iterator is done: check the answer, note failures. */
+static void
+vpndns_op_done(struct vpndns_env* ve, struct module_qstate* qstate, int id)
+{
+	struct vpndns_qstate* vq = (struct vpndns_qstate*)qstate->minfo[id];
+	int rcode = qstate->return_msg ?
+		FLAGS_GET_RCODE(qstate->return_msg->rep->flags) :
+		qstate->return_rcode;
+	if(!vq || !vq->view) {
+		qstate->ext_state[id] = module_error;
+		return;
+	}
+	if(rcode == LDNS_RCODE_SERVFAIL || (!qstate->return_msg &&
+		qstate->return_rcode == LDNS_RCODE_NOERROR)) {
+		struct vpndns_view_stats* st = vpndns_view_stats_get(vq->view,
+			qstate->env);
+		st->servfail++;
+		st->forwarder_errors++;
+		if(!vq->servfail_ede) {
+			vq->servfail_ede = LDNS_EDE_NO_REACHABLE_AUTHORITY;
+			vq->servfail_ede_text = "vpndns: no answer from the "
+				"view's forwarders";
+		}
+	} else if(vpndns_policy_answer(ve->policy, qstate, id, vq->view)) {
+		return;
+	}
+	qstate->ext_state[id] = module_finished;
+}
+
+void
+vpndns_operate(struct module_qstate* qstate, enum module_ev event, int id,
+	struct outbound_entry* ATTR_UNUSED(outbound))
+{
+	struct vpndns_env* ve = (struct vpndns_env*)qstate->env->modinfo[id];
+	verbose(VERB_QUERY, "vpndns[module %d] operate: event %s", id,
+		strmodulevent(event));
+	if(!ve || !ve->views) {
+		qstate->ext_state[id] = module_error;
+		return;
+	}
+	if(event == module_event_new ||
+		(event == module_event_pass && !qstate->minfo[id])) {
+		vpndns_op_new(ve, qstate, id);
+		return;
+	}
+	if(event == module_event_moddone) {
+		vpndns_op_done(ve, qstate, id);
+		return;
+	}
+	qstate->ext_state[id] = module_error;
+}
+
+void
+vpndns_inform_super(struct module_qstate* ATTR_UNUSED(qstate),
+	int ATTR_UNUSED(id), struct module_qstate* ATTR_UNUSED(super))
+{
+	/* vpndns makes no subqueries */
+}
+
+void
+vpndns_clear(struct module_qstate* qstate, int id)
+{
+	/* the state lives in the query region */
+	if(qstate)
+		qstate->minfo[id] = NULL;
+}
+
+/** Add the memory of one view. */
+static void
+vpndns_view_mem(struct vpndns_view* view, void* arg)
+{
+	size_t* total = (size_t*)arg;
+	*total += sizeof(*view) + slabhash_get_mem(view->msg_cache) +
+		slabhash_get_mem(&view->rrset_cache->table);
+}
+
+size_t
+vpndns_get_mem(struct module_env* env, int id)
+{
+	struct vpndns_env* ve = (struct vpndns_env*)env->modinfo[id];
+	size_t total = 0;
+	if(!ve)
+		return 0;
+	total = sizeof(*ve) + vpndns_policy_get_mem(ve->policy);
+	if(ve->views)
+		vpndns_views_foreach(ve->views, vpndns_view_mem, &total);
+	return total;
+}
+
+int
+vpndns_servfail_cb(struct query_info* ATTR_UNUSED(qinfo),
+	struct module_qstate* qstate, struct reply_info* ATTR_UNUSED(rep),
+	int ATTR_UNUSED(rcode), struct edns_data* ATTR_UNUSED(edns),
+	struct edns_option** opt_list_out,
+	struct comm_reply* ATTR_UNUSED(repinfo), struct regional* region,
+	struct timeval* ATTR_UNUSED(start_time), int id,
+	void* ATTR_UNUSED(callback))
+{
+	struct vpndns_qstate* vq;
+	if(!qstate || !qstate->env->cfg->ede)
+		return 1;
+	vq = (struct vpndns_qstate*)qstate->minfo[id];
+	if(!vq || !vq->servfail_ede)
+		return 1;
+	(void)edns_opt_list_append_ede(opt_list_out, region,
+		(sldns_ede_code)vq->servfail_ede, vq->servfail_ede_text);
+	return 1;
+}
+
+/** The function block of the module. */
+static struct module_func_block vpndns_block = {
+	"vpndns",
+	&vpndns_init, &vpndns_deinit, &vpndns_operate,
+	&vpndns_inform_super, &vpndns_clear, &vpndns_get_mem
+};
+
+struct module_func_block*
+vpndns_get_funcblock(void)
+{
+	return &vpndns_block;
+}

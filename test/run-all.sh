@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# Run the whole vpndns test suite and print one summary line at the end.
+#
+# Suites: unit (Check), replay (testbound over test/replay/*.rpl), e2e
+# (loopback, real unbound and fake upstreams), and Unbound's own unittest
+# and testdata/*.rpl on the patched build.  VPNDNS_SUITES selects suites
+# (default: "unit replay e2e core").
+set -u
+src=${VPNDNS_SRCDIR:-$(cd "$(dirname "$0")/.." && pwd)}
+build=${VPNDNS_BUILDDIR:-$src}
+ub=$build/unbound
+suites=${VPNDNS_SUITES:-unit replay e2e core}
+total_pass=0
+total_fail=0
+
+# add PASS FAIL SUITE: account a suite's result
+add() {
+	total_pass=$((total_pass + $1))
+	total_fail=$((total_fail + $2))
+	printf '== %-8s %d passed, %d failed\n' "$3" "$1" "$2"
+}
+
+# Check prints "NN%: Checks: N, Failures: F, Errors: E"
+run_unit() {
+	local p=0 f=0 prog out checks fails errs
+	for prog in "$build"/test/unit/check_*; do
+		[ -x "$prog" ] || continue
+		out=$(cd "$build" && CK_FORK=yes "$prog" 2>&1)
+		echo "$out" | grep -v '^Running suite' | tail -n 20
+		checks=$(echo "$out" | sed -n 's/.*Checks: \([0-9]*\).*/\1/p' | tail -n 1)
+		fails=$(echo "$out" | sed -n 's/.*Failures: \([0-9]*\).*/\1/p' | tail -n 1)
+		errs=$(echo "$out" | sed -n 's/.*Errors: \([0-9]*\).*/\1/p' | tail -n 1)
+		if [ -z "$checks" ]; then
+			echo "unit: $prog printed no Check summary"
+			f=$((f + 1))
+			continue
+		fi
+		p=$((p + checks - fails - errs))
+		f=$((f + fails + errs))
+	done
+	add $p $f unit
+}
+
+# every replay scenario runs in testbound, like Unbound's own suite
+run_replay() {
+	local p=0 f=0 rpl
+	for rpl in "$src"/test/replay/*.rpl; do
+		[ -f "$rpl" ] || continue
+		if (cd "$ub" && ./testbound -p "$rpl" > "$build/test-replay.log" 2>&1); then
+			p=$((p + 1))
+			echo "replay ok     $(basename "$rpl")"
+		else
+			f=$((f + 1))
+			echo "replay FAILED $(basename "$rpl")"
+			tail -n 30 "$build/test-replay.log"
+		fi
+	done
+	add $p $f replay
+}
+
+run_e2e() {
+	local out p f
+	out=$(VPNDNS_BUILDDIR=$build bash "$src/test/e2e/run.sh" 2>&1)
+	echo "$out"
+	p=$(echo "$out" | tail -n 1 | sed -n 's/^\([0-9]*\) passed.*/\1/p')
+	f=$(echo "$out" | tail -n 1 | sed -n 's/.* \([0-9]*\) failed.*/\1/p')
+	add "${p:-0}" "${f:-1}" e2e
+}
+
+# Unbound's unittest and all testdata/*.rpl on the patched build
+run_core() {
+	local p=0 f=0 rpl
+	if (cd "$ub" && ./unittest > "$build/test-core.log" 2>&1); then
+		p=$((p + 1))
+	else
+		f=$((f + 1))
+		echo "core: unittest FAILED"
+		tail -n 30 "$build/test-core.log"
+	fi
+	for rpl in "$ub"/testdata/*.rpl; do
+		if (cd "$ub" && ./testbound -p "$rpl" > /dev/null 2>&1); then
+			p=$((p + 1))
+		else
+			f=$((f + 1))
+			echo "core: FAILED $(basename "$rpl")"
+		fi
+	done
+	add $p $f core
+}
+
+for s in $suites; do
+	echo "== suite $s"
+	"run_$s"
+done
+echo "$total_pass passed, $total_fail failed"
+[ "$total_fail" -eq 0 ]
