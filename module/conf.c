@@ -131,8 +131,6 @@ conf_servers(struct conf_parser* p, int argc, char** argv,
 	for(i = 0; i < argc; i++) {
 		const char* err = NULL;
 		struct vpndns_server* s;
-		if(vpndns_server_list_has(*list, NULL, 0))
-			break;
 		if(!(s = vpndns_server_parse(argv[i], &err)))
 			return conf_err(p, "server '%s': %s", argv[i], err);
 		if(vpndns_server_list_has(*list, &s->addr, s->addrlen)) {

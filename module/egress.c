@@ -63,7 +63,7 @@ vpndns_egress_allowed(struct module_env* env, struct query_info* qinfo,
 {
 	struct vpndns_env* ve = vpndns_active();
 	struct vpndns_view* view;
-	if(!ve || !ve->views)
+	if(!ve || !ve->views || vpndns_guard_off("veto"))
 		return 1;
 	if(!qstate || !(view = vpndns_views_env_owner(ve->views, env))) {
 		egress_veto(NULL, env, qinfo, addr, addrlen,

@@ -234,7 +234,7 @@ vpndns_worker_front(struct module_env* env, struct query_info* qinfo,
 	struct vpndns_view_stats* st;
 	enum vpndns_classify_fail fail = vpndns_classify_refused;
 	time_t leeway = 0;
-	if(!ve || !ve->views)
+	if(!ve || !ve->views || vpndns_guard_off("front"))
 		return vpndns_front_pass;
 	if(!(view = vpndns_views_classify(ve->views, &repinfo->client_addr,
 		repinfo->client_addrlen, &fail)))

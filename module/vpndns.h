@@ -152,4 +152,19 @@ int vpndns_servfail_cb(struct query_info* qinfo,
  */
 struct vpndns_env* vpndns_active(void);
 
+#ifdef VPNDNS_TEST_HOOKS
+/**
+ * Test builds only: is a guard switched off?  The environment variable
+ * VPNDNS_TEST_GUARD_OFF lists guards to switch off, comma separated:
+ * unique_mesh, front, veto, env.  Negative-control tests use it to show
+ * that each test fails without its guard.  Normal builds have no switch.
+ * @param guard: the guard name.
+ * @return true if switched off.
+ */
+int vpndns_guard_off(const char* guard);
+#else
+/** normal builds: every guard is always on */
+#define vpndns_guard_off(guard) 0
+#endif
+
 #endif /* VPNDNS_H */

@@ -117,8 +117,8 @@ sub Makefile.in 's/^COMMON_OBJ_WITHOUT_NETCALL=/COMMON_OBJ_WITHOUT_NETCALL=$(VPN
 	echo "# vpndns module objects"
 	for s in $srcs; do
 		o="vpndns-${s%.c}"
+		# the first prerequisite is what Unbound's object rule compiles
 		printf '%s.lo %s.o: $(srcdir)/vpndns/%s config.h $(srcdir)/vpndns/*.h\n' "$o" "$o" "$s"
-		printf '\t$(COMPILE) -o $@ -c $(srcdir)/vpndns/%s\n' "$s"
 	done
 } >> "$tree/Makefile.in"
 

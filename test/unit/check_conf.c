@@ -1,2 +1,266 @@
+/*
+ * test/unit/check_conf.c - unit tests of the vpndns.conf parser and the
+ * client classification rules.
+ *
+ * Copyright (c) 2026, the vpndns contributors. All rights reserved.
+ *
+ * This software is open source; see the LICENSE file for the BSD license.
+ */
+#include "config.h"
 #include <check.h>
-int main(void){return 0;}
+#include "vpndns/conf.h"
+#include "util/log.h"
+#include "util/net_help.h"
+
+/** Log output of the last parse, for asserting messages. */
+static char logtext[8192];
+
+/** Parse text with logging captured into logtext. */
+static struct vpndns_conf*
+parse(const char* text, int* nerr)
+{
+	struct vpndns_conf* conf;
+	FILE* f = tmpfile();
+	size_t n;
+	ck_assert_ptr_nonnull(f);
+	log_file(f);
+	conf = vpndns_conf_parse("t.conf", text, NULL, nerr);
+	fflush(f);
+	rewind(f);
+	n = fread(logtext, 1, sizeof(logtext)-1, f);
+	logtext[n] = 0;
+	log_file(stderr);
+	fclose(f);
+	return conf;
+}
+
+/** Assert that text is rejected with a message containing want. */
+static void
+assert_rejected(const char* text, const char* want)
+{
+	int nerr = 0;
+	struct vpndns_conf* conf = parse(text, &nerr);
+	ck_assert_ptr_null(conf);
+	ck_assert_int_gt(nerr, 0);
+	ck_assert_msg(strstr(logtext, want) != NULL,
+		"expected '%s' in log: %s", want, logtext);
+}
+
+/** Classify an address string to its rule, NULL if none. */
+static struct vpndns_client_rule*
+rule_of(struct vpndns_conf* conf, const char* ip)
+{
+	struct sockaddr_storage addr;
+	socklen_t len;
+	ck_assert(ipstrtoaddr(ip, 0, &addr, &len));
+	return (struct vpndns_client_rule*)addr_tree_lookup(&conf->clients,
+		&addr, len);
+}
+
+START_TEST(test_forward_views)
+{
+	int nerr;
+	struct vpndns_conf* conf = parse(
+		"# comment line\n"
+		"forward: 10.0.0.0/8 192.0.2.1 192.0.2.2@5353  # trailing\n"
+		"\n"
+		"view: vpn-a 198.51.100.1@53\n"
+		"client: 10.1.0.0/16 vpn-a\n"
+		"reflect: 10.10.1.0/24 5300\n"
+		"default: 203.0.113.1\n", &nerr);
+	struct vpndns_client_rule* r;
+	ck_assert_ptr_nonnull(conf);
+	ck_assert_int_eq(nerr, 0);
+	r = rule_of(conf, "10.2.3.4");
+	ck_assert_ptr_nonnull(r);
+	ck_assert_str_eq(r->view->name, "net_10_0_0_0_8");
+	ck_assert_ptr_nonnull(r->view->servers->next);
+	ck_assert_int_eq(ntohs(((struct sockaddr_in*)
+		&r->view->servers->next->addr)->sin_port), 5353);
+	/* longest prefix wins */
+	r = rule_of(conf, "10.1.2.3");
+	ck_assert_str_eq(r->view->name, "vpn-a");
+	r = rule_of(conf, "10.10.1.7");
+	ck_assert_int_eq(r->kind, vpndns_rule_reflect);
+	ck_assert_int_eq(r->reflect_port, 5300);
+	ck_assert_ptr_null(rule_of(conf, "192.168.1.1"));
+	ck_assert_str_eq(conf->default_view->name, "default");
+	vpndns_conf_delete(conf);
+}
+END_TEST
+
+START_TEST(test_ipv6_and_tls)
+{
+	int nerr;
+	struct vpndns_conf* conf = parse(
+		"forward: 2001:db8::/32 2001:db8::53 2001:db8::54@5353\n"
+		"view: tls 192.0.2.1@853#dns.example.net 192.0.2.2#dns.example.net\n"
+		"client: 2001:db8:1::/48 tls\n", &nerr);
+	struct vpndns_client_rule* r;
+	ck_assert_ptr_nonnull(conf);
+	r = rule_of(conf, "2001:db8:1::5");
+	ck_assert_str_eq(r->view->name, "tls");
+	ck_assert_int_eq(r->view->tls, 1);
+	ck_assert_str_eq(r->view->servers->tls_name, "dns.example.net");
+	r = rule_of(conf, "2001:db8:2::5");
+	ck_assert_str_eq(r->view->name, "net_2001_db8___32");
+	ck_assert_ptr_null(rule_of(conf, "10.0.0.1"));
+	/* no default: unmatched clients are refused */
+	ck_assert_ptr_null(conf->default_view);
+	vpndns_conf_delete(conf);
+}
+END_TEST
+
+START_TEST(test_domain_forward)
+{
+	int nerr;
+	struct vpndns_conf* conf = parse(
+		"domain-forward: vpn.example. 192.0.2.9\n"
+		"domain-forward: Other.Example 192.0.2.10 192.0.2.11\n"
+		"default: refuse\n", &nerr);
+	ck_assert_ptr_nonnull(conf);
+	ck_assert_str_eq(conf->domain_fwds->str, "vpn.example.");
+	ck_assert_int_eq(conf->domain_fwds->dname_labs, 3);
+	ck_assert_ptr_nonnull(conf->domain_fwds->next->servers->next);
+	ck_assert_int_eq(conf->default_refuse_line, 3);
+	vpndns_conf_delete(conf);
+}
+END_TEST
+
+START_TEST(test_cache_options)
+{
+	int nerr;
+	struct vpndns_conf* conf = parse(
+		"msg-cache-size: 2m\n"
+		"rrset-cache-size: 3m\n"
+		"view: a 192.0.2.1\n"
+		"view-msg-cache-size: a 512k\n"
+		"cache-slabs: 2\n"
+		"max-reflect-views: 300\n", &nerr);
+	ck_assert_ptr_nonnull(conf);
+	ck_assert_uint_eq(conf->msg_cache_size, 2*1024*1024);
+	ck_assert_uint_eq(conf->rrset_cache_size, 3*1024*1024);
+	ck_assert_uint_eq(conf->views->msg_cache_size, 512*1024);
+	ck_assert_uint_eq(conf->views->rrset_cache_size, 0);
+	ck_assert_uint_eq(conf->cache_slabs, 2);
+	ck_assert_uint_eq(conf->max_reflect_views, 300);
+	vpndns_conf_delete(conf);
+}
+END_TEST
+
+START_TEST(test_errors_name_line)
+{
+	assert_rejected("forward: 10.0.0.0/8 192.0.2.1\n"
+		"forward: 10.0.0.0/8 192.0.2.2\n",
+		"t.conf:2: netblock '10.0.0.0/8' is already mapped at line 1");
+	assert_rejected("\n\nforward: 10.0.0.0/33 192.0.2.1\n",
+		"t.conf:3: invalid netblock '10.0.0.0/33'");
+	assert_rejected("forward: 10.0.0.0/8 192.0.2.300\n",
+		"t.conf:1: server '192.0.2.300': invalid server address");
+	assert_rejected("frobnicate: yes\n", "t.conf:1: unknown keyword 'frobnicate:'");
+	assert_rejected("forward 10.0.0.0/8 192.0.2.1\n",
+		"t.conf:1: expected 'keyword:'");
+	assert_rejected("client: 10.0.0.0/8 nosuchview\n",
+		"t.conf:1: view 'nosuchview' is not defined");
+	assert_rejected("view: a 192.0.2.1\nview: a 192.0.2.2\n",
+		"t.conf:2: view 'a' is defined twice (line 1)");
+	assert_rejected("view: bad.name 192.0.2.1\n",
+		"t.conf:1: invalid view name 'bad.name'");
+	assert_rejected("reflect: 10.0.0.0/8 70000\n",
+		"t.conf:1: invalid port '70000'");
+	assert_rejected("default: refuse\ndefault: 192.0.2.1\n",
+		"t.conf:2: default is set twice");
+	assert_rejected("view: a 192.0.2.1#x 192.0.2.2\n",
+		"t.conf:1: TLS (addr@port#name) and plain servers can't be mixed");
+	assert_rejected("view: a 192.0.2.1 192.0.2.1\n",
+		"t.conf:1: server '192.0.2.1' listed twice");
+	assert_rejected("domain-forward: a..b 192.0.2.1\n",
+		"t.conf:1: invalid domain name 'a..b'");
+	assert_rejected("domain-forward: x.example 192.0.2.1\n"
+		"domain-forward: X.example. 192.0.2.2\n",
+		"t.conf:2: domain 'X.example.' is already forwarded at line 1");
+	assert_rejected("msg-cache-size: lots\n",
+		"t.conf:1: expected a size such as 4m, got 'lots'");
+	assert_rejected("cache-slabs: 3\n", "t.conf:1: cache-slabs must be a power of 2");
+	assert_rejected("view: a \"unterminated 192.0.2.1\n",
+		"t.conf:1: unterminated quote");
+	assert_rejected("forward: 10.0.0.0/8\n", "t.conf:1: expected: forward:");
+}
+END_TEST
+
+START_TEST(test_all_errors_reported)
+{
+	int nerr = 0;
+	struct vpndns_conf* conf = parse("bad1: x\nforward: 10.0.0.0/8 192.0.2.1\n"
+		"bad2: y\n", &nerr);
+	ck_assert_ptr_null(conf);
+	ck_assert_int_eq(nerr, 2);
+	ck_assert(strstr(logtext, "t.conf:1:") && strstr(logtext, "t.conf:3:"));
+}
+END_TEST
+
+START_TEST(test_garbage_input)
+{
+	/* random bytes never crash the parser; they are rejected or parse */
+	char buf[512];
+	int i, j, nerr;
+	unsigned seed = 1;
+	for(i = 0; i < 2000; i++) {
+		struct vpndns_conf* conf;
+		for(j = 0; j < (int)sizeof(buf)-1; j++) {
+			seed = seed*1103515245u + 12345u;
+			buf[j] = (char)(((seed >> 16) % 95) + 32);
+			if(seed % 17 == 0)
+				buf[j] = '\n';
+		}
+		buf[sizeof(buf)-1] = 0;
+		conf = parse(buf, &nerr);
+		vpndns_conf_delete(conf);
+	}
+}
+END_TEST
+
+START_TEST(test_read_file_errors)
+{
+	FILE* f = tmpfile();
+	ck_assert_ptr_nonnull(f);
+	log_file(f);
+	ck_assert_ptr_null(vpndns_conf_read("/nonexistent/vpndns.conf", NULL));
+	fflush(f);
+	rewind(f);
+	logtext[fread(logtext, 1, sizeof(logtext)-1, f)] = 0;
+	log_file(stderr);
+	fclose(f);
+	ck_assert(strstr(logtext, "/nonexistent/vpndns.conf: cannot open"));
+}
+END_TEST
+
+/** The suite. */
+static Suite*
+conf_suite(void)
+{
+	Suite* s = suite_create("vpndns conf");
+	TCase* tc = tcase_create("parser");
+	tcase_add_test(tc, test_forward_views);
+	tcase_add_test(tc, test_ipv6_and_tls);
+	tcase_add_test(tc, test_domain_forward);
+	tcase_add_test(tc, test_cache_options);
+	tcase_add_test(tc, test_errors_name_line);
+	tcase_add_test(tc, test_all_errors_reported);
+	tcase_add_test(tc, test_garbage_input);
+	tcase_add_test(tc, test_read_file_errors);
+	tcase_set_timeout(tc, 60);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	int nfail;
+	SRunner* sr = srunner_create(conf_suite());
+	srunner_run_all(sr, CK_NORMAL);
+	nfail = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return nfail == 0 ? 0 : 1;
+}
