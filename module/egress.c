@@ -70,7 +70,8 @@ vpndns_egress_allowed(struct module_env* env, struct query_info* qinfo,
 			"query outside every view");
 		return 0;
 	}
-	if(vpndns_policy_egress_blocked(ve->policy, qinfo, view)) {
+	if(vpndns_policy_egress_blocked(ve->policy, qinfo, view, qstate,
+		ve->id)) {
 		egress_veto(view, env, qinfo, addr, addrlen, "blocked name");
 		return 0;
 	}

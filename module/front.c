@@ -54,13 +54,22 @@ enum front_cache_result {
 	front_cache_prefetch
 };
 
+uint16_t
+vpndns_query_id(sldns_buffer* pkt)
+{
+	uint16_t id;
+	/* the encoders take the ID as it is on the wire */
+	memcpy(&id, sldns_buffer_begin(pkt), sizeof(id));
+	return id;
+}
+
 /** Encode an error with an EDE into the packet. */
 static void
 front_encode_error(struct module_env* env, struct query_info* qinfo,
 	struct edns_data* edns, sldns_buffer* pkt, struct regional* scratch,
 	int rcode, int ede, const char* text)
 {
-	uint16_t id = sldns_buffer_read_u16_at(pkt, 0);
+	uint16_t id = vpndns_query_id(pkt);
 	uint16_t flags = sldns_buffer_read_u16_at(pkt, 2);
 	edns->edns_version = EDNS_ADVERTISED_VERSION;
 	edns->udp_size = EDNS_ADVERTISED_SIZE;
@@ -124,7 +133,7 @@ front_encode_entry(struct module_env* env, struct query_info* qinfo,
 	struct edns_data* edns, struct comm_reply* repinfo, sldns_buffer* pkt,
 	struct regional* scratch, struct reply_info* rep, int expired)
 {
-	uint16_t id = sldns_buffer_read_u16_at(pkt, 0);
+	uint16_t id = vpndns_query_id(pkt);
 	uint16_t flags = sldns_buffer_read_u16_at(pkt, 2);
 	uint16_t udpsize = edns->udp_size;
 	int secure;
@@ -148,6 +157,7 @@ front_encode_entry(struct module_env* env, struct query_info* qinfo,
 		scratch, udpsize, edns, (int)(edns->bits & EDNS_DO), secure))
 		front_encode_error(env, qinfo, edns, pkt, scratch,
 			LDNS_RCODE_SERVFAIL, -1, NULL);
+	else	vpndns_policy_front_ttl(vpndns_active()->policy, qinfo, pkt);
 	return 1;
 }
 
@@ -172,6 +182,14 @@ front_from_cache(struct module_env* env, struct vpndns_view* view,
 	if(!(locked = front_lock_entry(env, rep))) {
 		lock_rw_unlock(&e->lock);
 		return front_cache_miss;
+	}
+	/* a cached chain that reaches a blocked name is blocked too */
+	if(vpndns_policy_front_cached(vpndns_active()->policy, env, view,
+		repinfo, qinfo, edns, pkt, scratch, rep)) {
+		rrset_array_unlock_touch(view->rrset_cache, scratch, rep->ref,
+			rep->rrset_count);
+		lock_rw_unlock(&e->lock);
+		return front_cache_answered;
 	}
 	answered = front_encode_entry(env, qinfo, edns, repinfo, pkt, scratch,
 		rep, locked == 2);
@@ -241,6 +259,9 @@ vpndns_worker_front(struct module_env* env, struct query_info* qinfo,
 		return front_no_view(env, qinfo, edns, pkt, scratch, fail);
 	st = vpndns_view_stats_get(view, env);
 	st->queries++;
+	if(vpndns_policy_front(ve->policy, env, view, repinfo, qinfo, edns,
+		pkt, scratch))
+		return vpndns_front_reply;
 	switch(front_from_cache(env, view, qinfo, edns, repinfo, pkt, scratch,
 		&leeway)) {
 	case front_cache_answered:

@@ -9,57 +9,980 @@
 /**
  * \file
  *
- * The runtime policy.
+ * The runtime policy: the blocklists compiled into blocksets, the static
+ * records, and the checks made on queries and answers.
+ *
+ * A query name is checked in this order: static records (they win over
+ * everything, as in the first vpndns), then exempt clients skip the rest,
+ * then NXDOMAIN regexes, then the blocklists, where an allow entry in any
+ * list wins over every block.  Answers are checked again, every owner name
+ * and CNAME/DNAME target, so a chain that reaches a blocked name is
+ * blocked, whether it comes from a forwarder or from the view's cache.
  */
 #include "config.h"
 #include "vpndns/policy.h"
+#include "vpndns/policy_conf.h"
 #include "vpndns/conf.h"
+#include "vpndns/view.h"
+#include "vpndns/vpndns.h"
+#include "vpndns/blockset.h"
+#include "vpndns/listparse.h"
+#include "util/log.h"
+#include "util/regional.h"
+#include "util/net_help.h"
+#include "util/module.h"
+#include "util/config_file.h"
+#include "util/storage/dnstree.h"
+#include "util/data/dname.h"
+#include "util/data/msgreply.h"
+#include "util/data/msgencode.h"
+#include "util/data/msgparse.h"
+#include "util/data/packed_rrset.h"
+#include "services/cache/dns.h"
+#include "services/mesh.h"
+#include "sldns/str2wire.h"
+#include "sldns/sbuffer.h"
+#include "sldns/rrdef.h"
+#include "sldns/pkthdr.h"
+
+/** list id of the allow entries of vpndns.conf */
+#define POLICY_ALLOW_LIST 0
+/** most addresses of one static name that are answered */
+#define POLICY_MAX_STATIC_ADDRS 32
+
+/** A static name with its addresses. */
+struct policy_static {
+	/** name tree node, must be first; name is wire format */
+	struct name_tree_node node;
+	/** IPv4 addresses, 4 bytes each */
+	uint8_t v4[POLICY_MAX_STATIC_ADDRS][4];
+	/** number of IPv4 addresses */
+	int n4;
+	/** IPv6 addresses, 16 bytes each */
+	uint8_t v6[POLICY_MAX_STATIC_ADDRS][16];
+	/** number of IPv6 addresses */
+	int n6;
+};
+
+/** A static PTR record. */
+struct policy_ptr {
+	/** name tree node, must be first; name is the reverse name */
+	struct name_tree_node node;
+	/** target name, wire format */
+	uint8_t* target;
+	/** length of target */
+	size_t target_len;
+};
 
 /** The runtime policy. */
 struct vpndns_policy {
-	/** placeholder until the blocklist is wired in */
-	int unused;
+	/** the configuration part it was built from (borrowed) */
+	struct vpndns_policy_conf* pc;
+	/** the configuration (borrowed), for view definitions */
+	struct vpndns_conf* conf;
+	/** global lists and allow entries */
+	struct blockset* global;
+	/** per-view sets, by view definition index; NULL entries */
+	struct blockset** view_sets;
+	/** per-view block actions, by view definition index; NULL: global */
+	struct vpndns_action** view_actions;
+	/** number of view definitions */
+	size_t nviews;
+	/** list paths by list id, for EDE text */
+	char** list_names;
+	/** static names, a name tree of struct policy_static */
+	rbtree_type statics;
+	/** static PTR records, a name tree of struct policy_ptr */
+	rbtree_type ptrs;
+	/** number of static names */
+	size_t nstatic;
+	/** counts of the last list load */
+	struct listparse_stats stats;
+	/** whether to log blocked queries */
+	int log_blocked;
+	/** use EDE in answers */
+	int ede;
 };
 
-struct vpndns_policy*
-vpndns_policy_create(struct vpndns_conf* ATTR_UNUSED(conf),
-	struct config_file* ATTR_UNUSED(cfg))
+/** Why a name is answered by the policy. */
+enum policy_verdict {
+	/** not: resolve it */
+	policy_pass = 0,
+	/** a static record */
+	policy_static_hit,
+	/** an NXDOMAIN regex */
+	policy_regex,
+	/** a blocklist entry */
+	policy_blocked
+};
+
+/** The result of a policy check. */
+struct policy_match {
+	/** the verdict */
+	enum policy_verdict verdict;
+	/** the static entry, for policy_static_hit on a forward name */
+	struct policy_static* st;
+	/** the PTR entry, for policy_static_hit on a reverse name */
+	struct policy_ptr* ptr;
+	/** the regex, for policy_regex */
+	struct vpndns_regex_def* regex;
+	/** list id of the deciding entry, for policy_blocked */
+	uint16_t list_id;
+};
+
+/** Free a node of a name tree of statics. */
+static void
+policy_static_free(rbnode_type* n, void* ATTR_UNUSED(arg))
 {
-	return calloc(1, sizeof(struct vpndns_policy));
+	struct policy_static* s = (struct policy_static*)n;
+	free(s->node.name);
+	free(s);
+}
+
+/** Free a node of a name tree of PTRs. */
+static void
+policy_ptr_free(rbnode_type* n, void* ATTR_UNUSED(arg))
+{
+	struct policy_ptr* p = (struct policy_ptr*)n;
+	free(p->node.name);
+	free(p->target);
+	free(p);
 }
 
 void
 vpndns_policy_delete(struct vpndns_policy* policy)
 {
+	size_t i;
+	if(!policy)
+		return;
+	blockset_delete(policy->global);
+	for(i = 0; policy->view_sets && i < policy->nviews; i++)
+		blockset_delete(policy->view_sets[i]);
+	free(policy->view_sets);
+	free(policy->view_actions);
+	if(policy->list_names) {
+		for(i = 0; i <= policy->pc->nlists; i++)
+			free(policy->list_names[i]);
+		free(policy->list_names);
+	}
+	traverse_postorder(&policy->statics, policy_static_free, NULL);
+	traverse_postorder(&policy->ptrs, policy_ptr_free, NULL);
 	free(policy);
+}
+
+/** Index of a view definition by name, or -1. */
+static int
+policy_view_index(struct vpndns_conf* conf, const char* name)
+{
+	struct vpndns_viewdef* d;
+	int i = 0;
+	for(d = conf->views; d; d = d->next, i++) {
+		if(strcmp(d->name, name) == 0)
+			return i;
+	}
+	return -1;
+}
+
+/** Load the lists that belong to one set (global: view NULL). */
+static struct blockset*
+policy_build_set(struct vpndns_policy* policy, const char* view)
+{
+	struct vpndns_list_def* d;
+	struct listparse_cb cb;
+	struct blockset_builder* b = blockset_builder_create();
+	int any = 0;
+	if(!b)
+		return NULL;
+	for(d = policy->pc->lists; d; d = d->next) {
+		if((view == NULL) != (d->view == NULL) ||
+			(view && strcmp(view, d->view) != 0))
+			continue;
+		listparse_cb_init(&cb, b, d->id, d->exact);
+		if(!listparse_path(d->path, &cb)) {
+			log_err("vpndns: blocklist %s (%s:%d) could not be "
+				"loaded", d->path, policy->conf->file, d->line);
+			blockset_builder_delete(b);
+			return NULL;
+		}
+		policy->stats.names += cb.stats.names;
+		policy->stats.allows += cb.stats.allows;
+		policy->stats.skipped += cb.stats.skipped;
+		policy->stats.invalid += cb.stats.invalid;
+		policy->stats.files += cb.stats.files;
+		any = 1;
+	}
+	if(!view) {
+		struct vpndns_name_def* a;
+		for(a = policy->pc->allows; a; a = a->next) {
+			if(!blockset_builder_add_text(b, a->name,
+				BS_ALLOW_DEFAULT, POLICY_ALLOW_LIST)) {
+				blockset_builder_delete(b);
+				return NULL;
+			}
+			any = 1;
+		}
+	}
+	(void)any;
+	return blockset_builder_finish(b);
+}
+
+/** Build the global and per-view sets. */
+static int
+policy_build_sets(struct vpndns_policy* policy)
+{
+	struct vpndns_viewdef* d;
+	struct vpndns_list_def* l;
+	size_t i = 0;
+	if(!(policy->global = policy_build_set(policy, NULL)))
+		return 0;
+	for(d = policy->conf->views; d; d = d->next, i++) {
+		for(l = policy->pc->lists; l; l = l->next) {
+			if(l->view && strcmp(l->view, d->name) == 0)
+				break;
+		}
+		if(l && !(policy->view_sets[i] = policy_build_set(policy,
+			d->name)))
+			return 0;
+	}
+	return 1;
+}
+
+/** Add a PTR record for an address. */
+static int
+policy_add_ptr(struct vpndns_policy* policy, const uint8_t* name,
+	size_t namelen, int family, const uint8_t* addr)
+{
+	char rev[128];
+	size_t len = 0, i;
+	struct policy_ptr* p;
+	uint8_t* wire;
+	if(family == AF_INET) {
+		snprintf(rev, sizeof(rev), "%u.%u.%u.%u.in-addr.arpa.",
+			addr[3], addr[2], addr[1], addr[0]);
+	} else {
+		for(i = 0; i < 16; i++) {
+			static const char hex[] = "0123456789abcdef";
+			rev[len++] = hex[addr[15-i] & 0xf];
+			rev[len++] = '.';
+			rev[len++] = hex[addr[15-i] >> 4];
+			rev[len++] = '.';
+		}
+		snprintf(rev+len, sizeof(rev)-len, "ip6.arpa.");
+	}
+	if(!(wire = sldns_str2wire_dname(rev, &len)))
+		return 0;
+	if(name_tree_find(&policy->ptrs, wire, len, dname_count_labels(wire),
+		LDNS_RR_CLASS_IN)) {
+		/* the first name listed for an address keeps its PTR */
+		free(wire);
+		return 1;
+	}
+	if(!(p = calloc(1, sizeof(*p))) || !(p->target = memdup(
+		(void*)name, namelen))) {
+		free(p);
+		free(wire);
+		return 0;
+	}
+	p->target_len = namelen;
+	(void)name_tree_insert(&policy->ptrs, &p->node, wire, len,
+		dname_count_labels(wire), LDNS_RR_CLASS_IN);
+	return 1;
+}
+
+/** Receive one static record from the hosts-format parser. */
+static int
+policy_static_record(void* arg, const char* name, int family,
+	const uint8_t* addr)
+{
+	struct vpndns_policy* policy = (struct vpndns_policy*)arg;
+	struct policy_static* s;
+	size_t len;
+	uint8_t* wire = sldns_str2wire_dname(name, &len);
+	if(!wire)
+		return 1; /* the parser validated it; nothing to answer */
+	s = (struct policy_static*)name_tree_find(&policy->statics, wire, len,
+		dname_count_labels(wire), LDNS_RR_CLASS_IN);
+	if(!s) {
+		if(!(s = calloc(1, sizeof(*s)))) {
+			free(wire);
+			return 0;
+		}
+		(void)name_tree_insert(&policy->statics, &s->node, wire, len,
+			dname_count_labels(wire), LDNS_RR_CLASS_IN);
+		policy->nstatic++;
+	} else
+		free(wire);
+	if(family == AF_INET && s->n4 < POLICY_MAX_STATIC_ADDRS)
+		memcpy(s->v4[s->n4++], addr, 4);
+	else if(family == AF_INET6 && s->n6 < POLICY_MAX_STATIC_ADDRS)
+		memcpy(s->v6[s->n6++], addr, 16);
+	if(policy->pc->static_ptr)
+		return policy_add_ptr(policy, s->node.name, s->node.len,
+			family, addr);
+	return 1;
+}
+
+/** Load the static records file. */
+static int
+policy_load_static(struct vpndns_policy* policy)
+{
+	struct listparse_cb cb;
+	if(!policy->pc->static_file)
+		return 1;
+	listparse_cb_init(&cb, NULL, 0, 0);
+	if(!listparse_hosts_records(policy->pc->static_file,
+		policy_static_record, policy, &cb)) {
+		log_err("vpndns: static-records %s (%s:%d) could not be loaded",
+			policy->pc->static_file, policy->conf->file,
+			policy->pc->static_line);
+		return 0;
+	}
+	name_tree_init_parents(&policy->statics);
+	name_tree_init_parents(&policy->ptrs);
+	return 1;
+}
+
+/** Fill the list names and per-view actions. */
+static int
+policy_index(struct vpndns_policy* policy)
+{
+	struct vpndns_list_def* l;
+	struct vpndns_view_action* va;
+	if(!(policy->list_names = calloc((size_t)policy->pc->nlists + 1,
+		sizeof(char*))) || !(policy->list_names[POLICY_ALLOW_LIST] =
+		strdup("allow")))
+		return 0;
+	for(l = policy->pc->lists; l; l = l->next) {
+		if(!(policy->list_names[l->id] = strdup(l->path)))
+			return 0;
+	}
+	for(va = policy->pc->view_actions; va; va = va->next) {
+		int i = policy_view_index(policy->conf, va->view);
+		if(i >= 0)
+			policy->view_actions[i] = &va->action;
+	}
+	return 1;
+}
+
+struct vpndns_policy*
+vpndns_policy_create(struct vpndns_conf* conf, struct config_file* cfg)
+{
+	struct vpndns_viewdef* d;
+	struct vpndns_policy* policy = calloc(1, sizeof(*policy));
+	if(!policy)
+		return NULL;
+	policy->conf = conf;
+	policy->pc = conf->policy;
+	policy->log_blocked = conf->log_blocked;
+	policy->ede = cfg ? cfg->ede : 1;
+	name_tree_init(&policy->statics);
+	name_tree_init(&policy->ptrs);
+	for(d = conf->views; d; d = d->next)
+		policy->nviews++;
+	if((policy->nviews && (!(policy->view_sets = calloc(policy->nviews,
+		sizeof(*policy->view_sets))) || !(policy->view_actions = calloc(
+		policy->nviews, sizeof(*policy->view_actions))))) ||
+		!policy_index(policy)) {
+		log_err("vpndns: out of memory");
+		vpndns_policy_delete(policy);
+		return NULL;
+	}
+	if(!policy_build_sets(policy) || !policy_load_static(policy)) {
+		vpndns_policy_delete(policy);
+		return NULL;
+	}
+	verbose(VERB_OPS, "vpndns: blocklists: %u names, %u allows, %u "
+		"skipped, %u invalid lines, %u files; %u static names",
+		(unsigned)policy->stats.names, (unsigned)policy->stats.allows,
+		(unsigned)policy->stats.skipped, (unsigned)policy->stats.invalid,
+		(unsigned)policy->stats.files, (unsigned)policy->nstatic);
+	return policy;
 }
 
 size_t
 vpndns_policy_get_mem(struct vpndns_policy* policy)
 {
-	return policy ? sizeof(*policy) : 0;
+	size_t mem, i;
+	if(!policy)
+		return 0;
+	mem = sizeof(*policy) + blockset_get_mem(policy->global);
+	for(i = 0; policy->view_sets && i < policy->nviews; i++)
+		mem += blockset_get_mem(policy->view_sets[i]);
+	mem += policy->nstatic * sizeof(struct policy_static);
+	return mem;
+}
+
+size_t
+vpndns_policy_names(struct vpndns_policy* policy)
+{
+	size_t n, i;
+	if(!policy)
+		return 0;
+	n = blockset_count(policy->global);
+	for(i = 0; policy->view_sets && i < policy->nviews; i++)
+		n += blockset_count(policy->view_sets[i]);
+	return n;
+}
+
+/** The blockset of a view, or NULL. */
+static struct blockset*
+policy_view_set(struct vpndns_policy* policy, struct vpndns_view* view)
+{
+	if(!view || view->def_index < 0 ||
+		(size_t)view->def_index >= policy->nviews)
+		return NULL;
+	return policy->view_sets[view->def_index];
+}
+
+/** The block action of a view. */
+static struct vpndns_action*
+policy_action(struct vpndns_policy* policy, struct vpndns_view* view)
+{
+	if(view && view->def_index >= 0 &&
+		(size_t)view->def_index < policy->nviews &&
+		policy->view_actions[view->def_index])
+		return policy->view_actions[view->def_index];
+	return &policy->pc->action;
+}
+
+/** Check a name against the blocklists. */
+static int
+policy_name_blocked(struct vpndns_policy* policy, struct vpndns_view* view,
+	uint8_t* name, size_t len, struct policy_match* m)
+{
+	const struct blockset* sets[2];
+	struct blockset_result res;
+	int n = 0;
+	sets[n++] = policy->global;
+	if(policy_view_set(policy, view))
+		sets[n++] = policy_view_set(policy, view);
+	if(blockset_lookup_multi(sets, n, name, len, &res) != BLOCKSET_BLOCKED)
+		return 0;
+	m->verdict = policy_blocked;
+	m->list_id = res.list_id;
+	return 1;
+}
+
+/** Check a name against the NXDOMAIN regexes. */
+static int
+policy_name_regex(struct vpndns_policy* policy, uint8_t* name,
+	struct policy_match* m)
+{
+	char text[LDNS_MAX_DOMAINLEN+1];
+	struct vpndns_regex_def* r;
+	size_t len;
+	if(!policy->pc->regexes)
+		return 0;
+	dname_str(name, text);
+	/* the patterns see the name without the trailing dot */
+	len = strlen(text);
+	if(len > 1 && text[len-1] == '.')
+		text[len-1] = 0;
+	for(r = policy->pc->regexes; r; r = r->next) {
+		if(regexec(&r->re, text, 0, NULL, 0) == 0) {
+			m->verdict = policy_regex;
+			m->regex = r;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/** Is the client exempt from blocking? */
+static int
+policy_exempt(struct vpndns_policy* policy, struct sockaddr_storage* addr,
+	socklen_t addrlen)
+{
+	if(!policy->pc->has_exempt || !addr)
+		return 0;
+	return addr_tree_lookup(&policy->pc->exempt, addr, addrlen) != NULL;
+}
+
+/** Check a query against the whole policy. */
+static int
+policy_check(struct vpndns_policy* policy, struct vpndns_view* view,
+	struct sockaddr_storage* addr, socklen_t addrlen,
+	struct query_info* qinfo, struct policy_match* m)
+{
+	memset(m, 0, sizeof(*m));
+	if(policy->nstatic) {
+		int labs = dname_count_labels(qinfo->qname);
+		if(qinfo->qtype == LDNS_RR_TYPE_PTR && (m->ptr =
+			(struct policy_ptr*)name_tree_find(&policy->ptrs,
+			qinfo->qname, qinfo->qname_len, labs,
+			LDNS_RR_CLASS_IN))) {
+			m->verdict = policy_static_hit;
+			return 1;
+		}
+		if((m->st = (struct policy_static*)name_tree_find(
+			&policy->statics, qinfo->qname, qinfo->qname_len, labs,
+			LDNS_RR_CLASS_IN))) {
+			m->verdict = policy_static_hit;
+			return 1;
+		}
+	}
+	if(policy_exempt(policy, addr, addrlen))
+		return 0;
+	if(policy_name_regex(policy, qinfo->qname, m))
+		return 1;
+	return policy_name_blocked(policy, view, qinfo->qname,
+		qinfo->qname_len, m);
+}
+
+/** Allocate a one-rrset packed key of a type for the query name. */
+static struct ub_packed_rrset_key*
+policy_rrset(struct regional* region, struct query_info* qinfo,
+	uint16_t type, uint8_t* name, size_t namelen, size_t count,
+	size_t rdlen, uint32_t ttl)
+{
+	struct ub_packed_rrset_key* k = regional_alloc_zero(region,
+		sizeof(*k));
+	struct packed_rrset_data* d;
+	size_t i;
+	if(!k)
+		return NULL;
+	k->entry.key = k;
+	k->rk.dname = regional_alloc_init(region, name, namelen);
+	k->rk.dname_len = namelen;
+	k->rk.type = htons(type);
+	k->rk.rrset_class = htons(qinfo->qclass);
+	d = regional_alloc_zero(region, sizeof(*d) + count*(sizeof(size_t) +
+		sizeof(uint8_t*) + sizeof(time_t) + 2 + rdlen));
+	if(!k->rk.dname || !d)
+		return NULL;
+	d->ttl = ttl;
+	d->count = count;
+	d->trust = rrset_trust_prim_noglue;
+	d->security = sec_status_insecure;
+	d->rr_len = (size_t*)(d+1);
+	d->rr_ttl = (time_t*)(d->rr_len + count);
+	d->rr_data = (uint8_t**)(d->rr_ttl + count);
+	for(i = 0; i < count; i++) {
+		d->rr_len[i] = 2 + rdlen;
+		d->rr_ttl[i] = ttl;
+		d->rr_data[i] = (uint8_t*)(d->rr_data + count) + i*(2+rdlen);
+		sldns_write_uint16(d->rr_data[i], (uint16_t)rdlen);
+	}
+	k->entry.data = d;
+	return k;
+}
+
+/** Make a reply with the given rcode and at most one answer rrset. */
+static struct reply_info*
+policy_reply(struct regional* region, int rcode,
+	struct ub_packed_rrset_key* rrset, uint32_t ttl)
+{
+	struct reply_info* rep = construct_reply_info_base(region,
+		(uint16_t)(BIT_QR|BIT_AA|BIT_RA|rcode), 1, ttl, ttl, ttl,
+		rrset?1:0, 0, 0, rrset?1:0, sec_status_insecure);
+	if(!rep)
+		return NULL;
+	if(rrset)
+		rep->rrsets[0] = rrset;
+	return rep;
+}
+
+/** Addresses of the answer: from a static entry or a block action. */
+static struct reply_info*
+policy_addr_reply(struct regional* region, struct query_info* qinfo,
+	const uint8_t* addrs, int n, size_t alen, uint32_t ttl)
+{
+	struct ub_packed_rrset_key* k;
+	struct packed_rrset_data* d;
+	int i;
+	if(n == 0)
+		return policy_reply(region, LDNS_RCODE_NOERROR, NULL, ttl);
+	if(!(k = policy_rrset(region, qinfo, qinfo->qtype, qinfo->qname,
+		qinfo->qname_len, (size_t)n, alen, ttl)))
+		return NULL;
+	d = (struct packed_rrset_data*)k->entry.data;
+	for(i = 0; i < n; i++)
+		memcpy(d->rr_data[i]+2, addrs + (size_t)i*alen, alen);
+	return policy_reply(region, LDNS_RCODE_NOERROR, k, ttl);
+}
+
+/** The reply for a static hit. */
+static struct reply_info*
+policy_static_reply(struct vpndns_policy* policy, struct regional* region,
+	struct query_info* qinfo, struct policy_match* m)
+{
+	uint32_t ttl = policy->pc->static_ttl;
+	if(m->ptr) {
+		struct ub_packed_rrset_key* k = policy_rrset(region, qinfo,
+			LDNS_RR_TYPE_PTR, qinfo->qname, qinfo->qname_len, 1,
+			m->ptr->target_len, ttl);
+		if(!k)
+			return NULL;
+		memcpy(((struct packed_rrset_data*)k->entry.data)->rr_data[0]+2,
+			m->ptr->target, m->ptr->target_len);
+		return policy_reply(region, LDNS_RCODE_NOERROR, k, ttl);
+	}
+	if(qinfo->qtype == LDNS_RR_TYPE_A)
+		return policy_addr_reply(region, qinfo, &m->st->v4[0][0],
+			m->st->n4, 4, ttl);
+	if(qinfo->qtype == LDNS_RR_TYPE_AAAA)
+		return policy_addr_reply(region, qinfo, &m->st->v6[0][0],
+			m->st->n6, 16, ttl);
+	return policy_reply(region, LDNS_RCODE_NOERROR, NULL, ttl);
+}
+
+/** The reply for a block; NULL with *rcode set for REFUSED. */
+static struct reply_info*
+policy_block_reply(struct vpndns_policy* policy, struct regional* region,
+	struct query_info* qinfo, struct vpndns_action* act, int* rcode)
+{
+	static const uint8_t zero[16] = {0};
+	uint32_t ttl = policy->pc->block_ttl;
+	*rcode = LDNS_RCODE_NOERROR;
+	switch(act->kind) {
+	case vpndns_action_refuse:
+		*rcode = LDNS_RCODE_REFUSED;
+		return NULL;
+	case vpndns_action_nodata:
+		return policy_reply(region, LDNS_RCODE_NOERROR, NULL, ttl);
+	case vpndns_action_null:
+	case vpndns_action_ip:
+		if(qinfo->qtype == LDNS_RR_TYPE_A)
+			return policy_addr_reply(region, qinfo,
+				act->kind == vpndns_action_ip ? act->v4 : zero,
+				1, 4, ttl);
+		if(qinfo->qtype == LDNS_RR_TYPE_AAAA)
+			return policy_addr_reply(region, qinfo,
+				act->kind == vpndns_action_ip ? act->v6 : zero,
+				act->kind == vpndns_action_ip && !act->has_v6 ?
+				0 : 1, 16, ttl);
+		return policy_reply(region, LDNS_RCODE_NOERROR, NULL, ttl);
+	case vpndns_action_nxdomain:
+	default:
+		return policy_reply(region, LDNS_RCODE_NXDOMAIN, NULL, ttl);
+	}
+}
+
+/** EDE text for a match, in region. */
+static char*
+policy_ede_text(struct vpndns_policy* policy, struct regional* region,
+	struct policy_match* m)
+{
+	char buf[512];
+	if(m->verdict == policy_regex)
+		snprintf(buf, sizeof(buf), "vpndns: nxdomain-regex %s (%s:%d)",
+			m->regex->pattern, policy->conf->file, m->regex->line);
+	else	snprintf(buf, sizeof(buf), "vpndns: blocked by %s",
+			m->list_id <= policy->pc->nlists ?
+			policy->list_names[m->list_id] : "?");
+	return regional_strdup(region, buf);
+}
+
+/** Log a blocked query if enabled. */
+static void
+policy_log(struct vpndns_policy* policy, struct vpndns_view* view,
+	struct sockaddr_storage* addr, socklen_t addrlen,
+	struct query_info* qinfo, const char* why)
+{
+	char name[LDNS_MAX_DOMAINLEN+1], a[128];
+	if(!policy->log_blocked)
+		return;
+	dname_str(qinfo->qname, name);
+	if(addr)
+		addr_to_str(addr, addrlen, a, sizeof(a));
+	else	snprintf(a, sizeof(a), "-");
+	log_info("vpndns: blocked %s from %s view %s: %s", name, a,
+		view ? view->name : "-", why);
+}
+
+/**
+ * Make the policy's reply for a match.
+ * @return the reply, or NULL with *rcode for an rcode-only answer, or
+ *	NULL with *rcode = -1 on malloc failure.
+ */
+static struct reply_info*
+policy_match_reply(struct vpndns_policy* policy, struct regional* region,
+	struct query_info* qinfo, struct vpndns_view* view,
+	struct policy_match* m, int* rcode)
+{
+	struct reply_info* rep;
+	*rcode = LDNS_RCODE_NOERROR;
+	if(m->verdict == policy_static_hit)
+		rep = policy_static_reply(policy, region, qinfo, m);
+	else if(m->verdict == policy_regex)
+		rep = policy_reply(region, LDNS_RCODE_NXDOMAIN, NULL,
+			policy->pc->block_ttl);
+	else	rep = policy_block_reply(policy, region, qinfo,
+			policy_action(policy, view), rcode);
+	if(!rep && *rcode == LDNS_RCODE_NOERROR)
+		*rcode = -1;
+	return rep;
+}
+
+/** Encode the policy's answer into the packet for the front hook. */
+static void
+policy_encode(struct vpndns_policy* policy, struct module_env* env,
+	struct vpndns_view* view, struct query_info* qinfo,
+	struct edns_data* edns, sldns_buffer* pkt, struct regional* scratch,
+	struct policy_match* m)
+{
+	uint16_t id = vpndns_query_id(pkt);
+	uint16_t flags = sldns_buffer_read_u16_at(pkt, 2);
+	uint16_t udpsize = edns->udp_size;
+	int rcode;
+	struct reply_info* rep = policy_match_reply(policy, scratch, qinfo,
+		view, m, &rcode);
+	edns->edns_version = EDNS_ADVERTISED_VERSION;
+	edns->udp_size = EDNS_ADVERTISED_SIZE;
+	edns->ext_rcode = 0;
+	edns->bits &= EDNS_DO;
+	if(m->verdict != policy_static_hit && env->cfg->ede)
+		(void)edns_opt_list_append_ede(&edns->opt_list_out, scratch,
+			LDNS_EDE_BLOCKED, policy_ede_text(policy, scratch, m));
+	if(!rep || !reply_info_answer_encode(qinfo, rep, id, flags, pkt, 0, 0,
+		scratch, udpsize, edns, 0, 0))
+		error_encode(pkt, rcode > 0 ? rcode : LDNS_RCODE_SERVFAIL,
+			qinfo, id, flags, edns);
 }
 
 int
-vpndns_policy_query(struct vpndns_policy* ATTR_UNUSED(policy),
-	struct module_qstate* ATTR_UNUSED(qstate), int ATTR_UNUSED(id),
-	struct vpndns_view* ATTR_UNUSED(view))
+vpndns_policy_front(struct vpndns_policy* policy, struct module_env* env,
+	struct vpndns_view* view, struct comm_reply* repinfo,
+	struct query_info* qinfo, struct edns_data* edns, sldns_buffer* pkt,
+	struct regional* scratch)
 {
+	struct policy_match m;
+	if(!policy_check(policy, view, &repinfo->client_addr,
+		repinfo->client_addrlen, qinfo, &m))
+		return 0;
+	if(m.verdict != policy_static_hit) {
+		vpndns_view_stats_get(view, env)->blocked++;
+		policy_log(policy, view, &repinfo->client_addr,
+			repinfo->client_addrlen, qinfo, m.verdict == policy_regex ?
+			"nxdomain-regex" : policy->list_names[m.list_id]);
+	}
+	policy_encode(policy, env, view, qinfo, edns, pkt, scratch, &m);
+	return 1;
+}
+
+/** Check the names of a reply: owners and CNAME/DNAME targets. */
+static int
+policy_rep_blocked(struct vpndns_policy* policy, struct vpndns_view* view,
+	struct reply_info* rep, struct policy_match* m)
+{
+	size_t i;
+	memset(m, 0, sizeof(*m));
+	for(i = 0; i < rep->an_numrrsets; i++) {
+		struct ub_packed_rrset_key* k = rep->rrsets[i];
+		uint16_t t = ntohs(k->rk.type);
+		if(policy_name_blocked(policy, view, k->rk.dname,
+			k->rk.dname_len, m))
+			return 1;
+		if(t == LDNS_RR_TYPE_CNAME || t == LDNS_RR_TYPE_DNAME) {
+			struct packed_rrset_data* d = (struct packed_rrset_data*)
+				k->entry.data;
+			uint8_t* target;
+			size_t tlen;
+			if(d->count < 1 || d->rr_len[0] < 3)
+				continue;
+			target = d->rr_data[0] + 2;
+			tlen = d->rr_len[0] - 2;
+			if(dname_valid(target, tlen) == tlen &&
+				policy_name_blocked(policy, view, target, tlen, m))
+				return 1;
+		}
+	}
 	return 0;
 }
 
 int
-vpndns_policy_answer(struct vpndns_policy* ATTR_UNUSED(policy),
-	struct module_qstate* ATTR_UNUSED(qstate), int ATTR_UNUSED(id),
-	struct vpndns_view* ATTR_UNUSED(view))
+vpndns_policy_front_cached(struct vpndns_policy* policy,
+	struct module_env* env, struct vpndns_view* view,
+	struct comm_reply* repinfo, struct query_info* qinfo,
+	struct edns_data* edns, sldns_buffer* pkt, struct regional* scratch,
+	struct reply_info* rep)
 {
+	struct policy_match m;
+	if(rep->an_numrrsets < 2 && (rep->an_numrrsets == 0 ||
+		(rep->rrsets[0]->rk.type != htons(LDNS_RR_TYPE_CNAME) &&
+		rep->rrsets[0]->rk.type != htons(LDNS_RR_TYPE_DNAME))))
+		return 0; /* only the query name, checked already */
+	if(policy_exempt(policy, &repinfo->client_addr,
+		repinfo->client_addrlen) ||
+		!policy_rep_blocked(policy, view, rep, &m))
+		return 0;
+	vpndns_view_stats_get(view, env)->blocked++;
+	policy_log(policy, view, &repinfo->client_addr,
+		repinfo->client_addrlen, qinfo, "cached CNAME chain");
+	policy_encode(policy, env, view, qinfo, edns, pkt, scratch, &m);
+	return 1;
+}
+
+/** The client address of a mesh query, or NULL. */
+static struct comm_reply*
+policy_client(struct module_qstate* qstate)
+{
+	if(qstate->mesh_info && qstate->mesh_info->reply_list)
+		return &qstate->mesh_info->reply_list->query_reply;
+	return NULL;
+}
+
+/** Finish a mesh query with the policy's answer for a match. */
+static void
+policy_finish(struct vpndns_policy* policy, struct module_qstate* qstate,
+	int id, struct vpndns_view* view, struct policy_match* m)
+{
+	int rcode;
+	struct reply_info* rep = policy_match_reply(policy, qstate->region,
+		&qstate->qinfo, view, m, &rcode);
+	struct dns_msg* msg = NULL;
+	if(rep && (msg = regional_alloc_zero(qstate->region, sizeof(*msg)))) {
+		msg->qinfo = qstate->qinfo;
+		msg->rep = rep;
+	}
+	qstate->return_msg = msg;
+	qstate->return_rcode = msg ? LDNS_RCODE_NOERROR :
+		(rcode > 0 ? rcode : LDNS_RCODE_SERVFAIL);
+	if(m->verdict != policy_static_hit) {
+		vpndns_view_stats_get(view, qstate->env)->blocked++;
+		if(qstate->env->cfg->ede)
+			(void)edns_opt_list_append_ede(
+				&qstate->edns_opts_front_out, qstate->region,
+				LDNS_EDE_BLOCKED, policy_ede_text(policy,
+				qstate->region, m));
+	}
+	qstate->ext_state[id] = module_finished;
+}
+
+int
+vpndns_policy_query(struct vpndns_policy* policy,
+	struct module_qstate* qstate, int id, struct vpndns_view* view)
+{
+	struct policy_match m;
+	struct comm_reply* c = policy_client(qstate);
+	if(!policy_check(policy, view, c ? &c->client_addr : NULL,
+		c ? c->client_addrlen : 0, &qstate->qinfo, &m))
+		return 0;
+	policy_finish(policy, qstate, id, view, &m);
+	return 1;
+}
+
+/** The TTL override that applies to a name, or NULL. */
+static struct vpndns_ttl_def*
+policy_ttl_find(struct vpndns_policy* policy, uint8_t* qname)
+{
+	struct vpndns_ttl_def* t, *best = NULL;
+	for(t = policy->pc->ttls; t; t = t->next) {
+		if(dname_subdomain_c(qname, t->dname) &&
+			(!best || t->labs > best->labs))
+			best = t;
+	}
+	return best;
+}
+
+/** Apply a TTL override to the iterator's answer. */
+static void
+policy_ttl_override(struct vpndns_policy* policy,
+	struct module_qstate* qstate)
+{
+	struct vpndns_ttl_def* best = policy_ttl_find(policy,
+		qstate->qinfo.qname);
+	struct reply_info* rep;
+	size_t i, j;
+	if(!best || !qstate->return_msg)
+		return;
+	/* a copy: the answer's rrsets may be shared with the cache */
+	if(!(rep = reply_info_copy(qstate->return_msg->rep, NULL,
+		qstate->region)))
+		return;
+	rep->ttl = rep->prefetch_ttl = best->ttl;
+	for(i = 0; i < rep->rrset_count; i++) {
+		struct packed_rrset_data* d = (struct packed_rrset_data*)
+			rep->rrsets[i]->entry.data;
+		d->ttl = best->ttl;
+		for(j = 0; j < d->count + d->rrsig_count; j++)
+			d->rr_ttl[j] = best->ttl;
+	}
+	qstate->return_msg->rep = rep;
+}
+
+void
+vpndns_policy_front_ttl(struct vpndns_policy* policy,
+	struct query_info* qinfo, sldns_buffer* pkt)
+{
+	struct vpndns_ttl_def* best;
+	size_t rrs, i;
+	if(!policy->pc->ttls || !(best = policy_ttl_find(policy, qinfo->qname)))
+		return;
+	/* the answer came from the cache, with the cache's TTLs: rewrite
+	 * the TTL of every record in the packet */
+	if(sldns_buffer_limit(pkt) < LDNS_HEADER_SIZE)
+		return;
+	rrs = (size_t)LDNS_ANCOUNT(sldns_buffer_begin(pkt)) +
+		LDNS_NSCOUNT(sldns_buffer_begin(pkt)) +
+		LDNS_ARCOUNT(sldns_buffer_begin(pkt));
+	sldns_buffer_set_position(pkt, LDNS_HEADER_SIZE);
+	for(i = 0; i < LDNS_QDCOUNT(sldns_buffer_begin(pkt)); i++) {
+		if(!pkt_dname_len(pkt) || sldns_buffer_remaining(pkt) < 4)
+			goto done;
+		sldns_buffer_skip(pkt, 4);
+	}
+	for(i = 0; i < rrs; i++) {
+		uint16_t type, rdlen;
+		if(!pkt_dname_len(pkt) || sldns_buffer_remaining(pkt) < 10)
+			goto done;
+		type = sldns_buffer_read_u16(pkt);
+		sldns_buffer_skip(pkt, 2);
+		/* the EDNS OPT record has no TTL */
+		if(type != LDNS_RR_TYPE_OPT)
+			sldns_buffer_write_u32(pkt, best->ttl);
+		else	sldns_buffer_skip(pkt, 4);
+		rdlen = sldns_buffer_read_u16(pkt);
+		if(sldns_buffer_remaining(pkt) < rdlen)
+			goto done;
+		sldns_buffer_skip(pkt, rdlen);
+	}
+done:
+	sldns_buffer_set_position(pkt, 0);
+}
+
+int
+vpndns_policy_answer(struct vpndns_policy* policy,
+	struct module_qstate* qstate, int id, struct vpndns_view* view)
+{
+	struct vpndns_qstate* vq = (struct vpndns_qstate*)qstate->minfo[id];
+	struct comm_reply* c = policy_client(qstate);
+	struct policy_match m;
+	if(vq && vq->blocked_list) {
+		/* the egress veto stopped a blocked name in the chain */
+		memset(&m, 0, sizeof(m));
+		m.verdict = policy_blocked;
+		m.list_id = (uint16_t)(vq->blocked_list - 1);
+		policy_finish(policy, qstate, id, view, &m);
+		return 1;
+	}
+	if(qstate->return_msg && !policy_exempt(policy, c ? &c->client_addr :
+		NULL, c ? c->client_addrlen : 0) &&
+		policy_rep_blocked(policy, view, qstate->return_msg->rep, &m)) {
+		policy_finish(policy, qstate, id, view, &m);
+		return 1;
+	}
+	if(policy->pc->ttls)
+		policy_ttl_override(policy, qstate);
 	return 0;
 }
 
 int
-vpndns_policy_egress_blocked(struct vpndns_policy* ATTR_UNUSED(policy),
-	struct query_info* ATTR_UNUSED(qinfo),
-	struct vpndns_view* ATTR_UNUSED(view))
+vpndns_policy_egress_blocked(struct vpndns_policy* policy,
+	struct query_info* qinfo, struct vpndns_view* view,
+	struct module_qstate* qstate, int id)
 {
-	return 0;
+	struct comm_reply* c = policy_client(qstate);
+	struct vpndns_qstate* vq = (struct vpndns_qstate*)qstate->minfo[id];
+	struct policy_match m;
+	memset(&m, 0, sizeof(m));
+	if(policy_exempt(policy, c ? &c->client_addr : NULL,
+		c ? c->client_addrlen : 0))
+		return 0;
+	if(!policy_name_blocked(policy, view, qinfo->qname, qinfo->qname_len,
+		&m))
+		return 0;
+	if(vq)
+		vq->blocked_list = (int)m.list_id + 1;
+	return 1;
 }

@@ -19,6 +19,12 @@ struct vpndns_view;
 struct config_file;
 struct module_qstate;
 struct query_info;
+struct module_env;
+struct comm_reply;
+struct edns_data;
+struct sldns_buffer;
+struct regional;
+struct reply_info;
 
 /** The runtime policy. */
 struct vpndns_policy;
@@ -46,6 +52,58 @@ void vpndns_policy_delete(struct vpndns_policy* policy);
 size_t vpndns_policy_get_mem(struct vpndns_policy* policy);
 
 /**
+ * Total number of entries in the blocksets.
+ * @param policy: the policy, may be NULL.
+ * @return number of names.
+ */
+size_t vpndns_policy_names(struct vpndns_policy* policy);
+
+/**
+ * Apply the policy in the worker's front hook, before the cache.
+ * @param policy: the policy.
+ * @param env: the worker's environment.
+ * @param view: the client's view.
+ * @param repinfo: the client.
+ * @param qinfo: the query.
+ * @param edns: the query's EDNS, used for the reply.
+ * @param pkt: the packet; holds the answer on return of true.
+ * @param scratch: scratch region.
+ * @return true if answered.
+ */
+int vpndns_policy_front(struct vpndns_policy* policy, struct module_env* env,
+	struct vpndns_view* view, struct comm_reply* repinfo,
+	struct query_info* qinfo, struct edns_data* edns,
+	struct sldns_buffer* pkt, struct regional* scratch);
+
+/**
+ * Check a cached reply's CNAME/DNAME chain in the front hook.
+ * @param policy: the policy.
+ * @param env: the worker's environment.
+ * @param view: the client's view.
+ * @param repinfo: the client.
+ * @param qinfo: the query.
+ * @param edns: the query's EDNS, used for the reply.
+ * @param pkt: the packet; holds the block answer on return of true.
+ * @param scratch: scratch region.
+ * @param rep: the cached reply, locked.
+ * @return true if the chain is blocked and the block answer encoded.
+ */
+int vpndns_policy_front_cached(struct vpndns_policy* policy,
+	struct module_env* env, struct vpndns_view* view,
+	struct comm_reply* repinfo, struct query_info* qinfo,
+	struct edns_data* edns, struct sldns_buffer* pkt,
+	struct regional* scratch, struct reply_info* rep);
+
+/**
+ * Apply a TTL override to an answer the front hook encoded from cache.
+ * @param policy: the policy.
+ * @param qinfo: the query.
+ * @param pkt: the encoded answer; its TTLs are rewritten.
+ */
+void vpndns_policy_front_ttl(struct vpndns_policy* policy,
+	struct query_info* qinfo, struct sldns_buffer* pkt);
+
+/**
  * Apply the policy to a new query in the mesh.
  * @param policy: the policy.
  * @param qstate: the query.
@@ -57,7 +115,8 @@ int vpndns_policy_query(struct vpndns_policy* policy,
 	struct module_qstate* qstate, int id, struct vpndns_view* view);
 
 /**
- * Apply the policy to the iterator's answer.
+ * Apply the policy to the iterator's answer: CNAME/DNAME chains and
+ * TTL overrides.
  * @param policy: the policy.
  * @param qstate: the query with return_msg.
  * @param id: module id.
@@ -68,13 +127,18 @@ int vpndns_policy_answer(struct vpndns_policy* policy,
 	struct module_qstate* qstate, int id, struct vpndns_view* view);
 
 /**
- * Check an outgoing question against the policy (egress veto).
+ * Check an outgoing question against the blocklists (egress veto).  A
+ * blocked name is noted in the query's state, so that the answer becomes
+ * the block answer.
  * @param policy: the policy.
  * @param qinfo: the outgoing question.
  * @param view: the query's view.
+ * @param qstate: the query.
+ * @param id: the module id.
  * @return true if the name is blocked and must not be sent.
  */
 int vpndns_policy_egress_blocked(struct vpndns_policy* policy,
-	struct query_info* qinfo, struct vpndns_view* view);
+	struct query_info* qinfo, struct vpndns_view* view,
+	struct module_qstate* qstate, int id);
 
 #endif /* VPNDNS_POLICY_H */

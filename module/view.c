@@ -151,6 +151,7 @@ view_create(struct vpndns_views* vs, const char* name,
 		return NULL;
 	view->servers = servers;
 	view->hints = vs->hints;
+	view->def_index = -1;
 	view->nthreads = vs->nthreads;
 	if(!(view->name = strdup(name)) ||
 		!(view->tenv = calloc((size_t)vs->nthreads,
@@ -202,6 +203,7 @@ vpndns_views_create(struct vpndns_conf* conf, struct config_file* cfg,
 			vpndns_views_delete(vs);
 			return NULL;
 		}
+		vs->fixed[i]->def_index = (int)i;
 	}
 	return vs;
 }

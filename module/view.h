@@ -56,6 +56,9 @@ struct vpndns_view {
 	struct addr_tree_node node;
 	/** view name */
 	char* name;
+	/** index of the view definition in the configuration, -1 for a
+	 * reflect view */
+	int def_index;
 	/** forwarders of the view; owned for reflect views */
 	struct vpndns_server* servers;
 	/** true if servers is owned by the view */

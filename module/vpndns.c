@@ -116,25 +116,30 @@ vpndns_init(struct module_env* env, int id)
 	ve->id = id;
 	ve->nthreads = env->cfg->num_threads > 0 ? env->cfg->num_threads : 1;
 	env->modinfo[id] = ve;
+	/* the policy borrows the configuration, which the views own */
 	if(!(ve->policy = vpndns_policy_create(conf, env->cfg))) {
 		vpndns_conf_delete(conf);
 		vpndns_deinit(env, id);
 		return 0;
 	}
 	if(!env->alloc) {
-		/* unbound-checkconf: the file is valid, nothing to serve */
+		/* unbound-checkconf has no allocator: the file and its lists
+		 * are valid, and there is nothing to serve */
+		vpndns_policy_delete(ve->policy);
+		ve->policy = NULL;
 		vpndns_conf_delete(conf);
 		return 1;
 	}
-	if(!(ve->views = vpndns_views_create(conf, env->cfg, env->alloc)) ||
-		!(ve->prefetch_view = calloc((size_t)ve->nthreads,
-			sizeof(*ve->prefetch_view)))) {
-		if(!ve->views)
-			vpndns_conf_delete(conf);
+	if(!(ve->views = vpndns_views_create(conf, env->cfg, env->alloc))) {
+		vpndns_policy_delete(ve->policy);
+		ve->policy = NULL;
+		vpndns_conf_delete(conf);
 		vpndns_deinit(env, id);
 		return 0;
 	}
-	if(!inplace_cb_register((void*)vpndns_servfail_cb,
+	if(!(ve->prefetch_view = calloc((size_t)ve->nthreads,
+		sizeof(*ve->prefetch_view))) ||
+		!inplace_cb_register((void*)vpndns_servfail_cb,
 		inplace_cb_reply_servfail, NULL, env, id)) {
 		vpndns_deinit(env, id);
 		return 0;
@@ -158,8 +163,9 @@ vpndns_deinit(struct module_env* env, int id)
 	if(vpndns_global == ve)
 		vpndns_global = NULL;
 	inplace_cb_delete(env, inplace_cb_reply_servfail, id);
-	vpndns_views_delete(ve->views);
+	/* the policy borrows from the configuration the views own */
 	vpndns_policy_delete(ve->policy);
+	vpndns_views_delete(ve->views);
 	free(ve->prefetch_view);
 	free(ve);
 	env->modinfo[id] = NULL;
@@ -259,8 +265,13 @@ vpndns_op_done(struct vpndns_env* ve, struct module_qstate* qstate, int id)
 		qstate->ext_state[id] = module_error;
 		return;
 	}
-	if(rcode == LDNS_RCODE_SERVFAIL || (!qstate->return_msg &&
-		qstate->return_rcode == LDNS_RCODE_NOERROR)) {
+	if(vq->blocked_list || (rcode != LDNS_RCODE_SERVFAIL &&
+		(qstate->return_msg || qstate->return_rcode !=
+		LDNS_RCODE_NOERROR))) {
+		/* a blocked chain, or an answer to check */
+		if(vpndns_policy_answer(ve->policy, qstate, id, vq->view))
+			return;
+	} else {
 		struct vpndns_view_stats* st = vpndns_view_stats_get(vq->view,
 			qstate->env);
 		st->servfail++;
@@ -270,8 +281,6 @@ vpndns_op_done(struct vpndns_env* ve, struct module_qstate* qstate, int id)
 			vq->servfail_ede_text = "vpndns: no answer from the "
 				"view's forwarders";
 		}
-	} else if(vpndns_policy_answer(ve->policy, qstate, id, vq->view)) {
-		return;
 	}
 	qstate->ext_state[id] = module_finished;
 }

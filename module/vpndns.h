@@ -48,6 +48,9 @@ struct vpndns_qstate {
 	int servfail_ede;
 	/** EDE text to add when the query ends in SERVFAIL */
 	const char* servfail_ede_text;
+	/** set by the egress veto when a blocked name was stopped: the
+	 * deciding list id plus one */
+	int blocked_list;
 };
 
 /** What the worker does after the front hook. */
@@ -114,6 +117,13 @@ enum vpndns_front_result vpndns_worker_front(struct module_env* env,
 	struct query_info* qinfo, struct edns_data* edns,
 	struct comm_reply* repinfo, struct sldns_buffer* pkt,
 	struct regional* scratch);
+
+/**
+ * The query ID of a packet, in wire order, as Unbound's encoders take it.
+ * @param pkt: the query packet.
+ * @return the ID.
+ */
+uint16_t vpndns_query_id(struct sldns_buffer* pkt);
 
 /**
  * The egress veto, called before every upstream send.
