@@ -59,6 +59,9 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 /** most load runs */
 #define MAX_RUNS 15
@@ -391,6 +394,15 @@ bench(const struct bench_opts* opts)
 		(double)blockset_get_mem(s) / (double)blockset_count(s));
 	printf("rss: VmHWM %ld kB peak, VmRSS %ld kB before, %ld kB after "
 		"load\n", hwm, rss_before, proc_status_kb("VmRSS"));
+#ifdef __GLIBC__
+	/* glibc keeps the freed build buffers; without them the resident
+	 * growth is the set itself */
+	malloc_trim(0);
+	printf("rss: VmRSS %ld kB after malloc_trim, %.2f bytes/name over "
+		"the start\n", proc_status_kb("VmRSS"),
+		(double)(proc_status_kb("VmRSS") - rss_before) * 1024.0 /
+		(double)blockset_count(s));
+#endif
 	time_lookups(opts, s);
 	blockset_delete(s);
 	return 1;

@@ -20,6 +20,7 @@
 #include <stdarg.h>
 #include "vpndns/conf.h"
 #include "vpndns/policy_conf.h"
+#include "vpndns/control.h"
 #include "util/log.h"
 #include "util/net_help.h"
 #include "util/config_file.h"
@@ -43,6 +44,8 @@ struct conf_parser {
 	int nerr;
 	/** buffer for formatted error reasons */
 	char errbuf[CONF_ERR_LEN];
+	/** error lines are appended here too, if not NULL */
+	struct vpndns_out* errs;
 };
 
 /** A keyword handler: returns NULL or the reason of the error. */
@@ -576,6 +579,9 @@ conf_line(struct conf_parser* p, char* line)
 		err = conf_dispatch(p, argc, argv);
 	if(err) {
 		log_err("%s:%d: %s", p->file, p->line, err);
+		if(p->errs)
+			vpndns_out_printf(p->errs, "error %s:%d: %s\n", p->file,
+				p->line, err);
 		p->nerr++;
 	}
 }
@@ -618,12 +624,13 @@ conf_create(const char* name, struct config_file* cfg)
 
 struct vpndns_conf*
 vpndns_conf_parse(const char* name, const char* text,
-	struct config_file* cfg, int* nerr)
+	struct config_file* cfg, int* nerr, struct vpndns_out* errs)
 {
 	struct conf_parser p;
 	char* copy, *line, *next;
 	memset(&p, 0, sizeof(p));
 	p.file = name;
+	p.errs = errs;
 	*nerr = 1;
 	if(!(p.conf = conf_create(name, cfg)) || !(copy = strdup(text))) {
 		log_err("%s: out of memory", name);
@@ -647,8 +654,19 @@ vpndns_conf_parse(const char* name, const char* text,
 	return p.conf;
 }
 
+/** Report a file-level error to the log and to errs. */
+static void
+conf_file_err(struct vpndns_out* errs, const char* file, const char* what)
+{
+	log_err("%s: %s: %s", file, what, strerror(errno));
+	if(errs)
+		vpndns_out_printf(errs, "error %s: %s: %s\n", file, what,
+			strerror(errno));
+}
+
 struct vpndns_conf*
-vpndns_conf_read(const char* file, struct config_file* cfg)
+vpndns_conf_read(const char* file, struct config_file* cfg,
+	struct vpndns_out* errs)
 {
 	FILE* in = fopen(file, "r");
 	char* text;
@@ -656,17 +674,17 @@ vpndns_conf_read(const char* file, struct config_file* cfg)
 	int nerr;
 	struct vpndns_conf* conf;
 	if(!in) {
-		log_err("%s: cannot open: %s", file, strerror(errno));
+		conf_file_err(errs, file, "cannot open");
 		return NULL;
 	}
 	if(fseek(in, 0, SEEK_END) != 0 || (len = ftell(in)) < 0 ||
 		fseek(in, 0, SEEK_SET) != 0 || !(text = malloc((size_t)len+1))) {
-		log_err("%s: cannot read: %s", file, strerror(errno));
+		conf_file_err(errs, file, "cannot read");
 		fclose(in);
 		return NULL;
 	}
 	if(fread(text, 1, (size_t)len, in) != (size_t)len) {
-		log_err("%s: cannot read: %s", file, strerror(errno));
+		conf_file_err(errs, file, "cannot read");
 		free(text);
 		fclose(in);
 		return NULL;
@@ -678,7 +696,7 @@ vpndns_conf_read(const char* file, struct config_file* cfg)
 		free(text);
 		return NULL;
 	}
-	conf = vpndns_conf_parse(file, text, cfg, &nerr);
+	conf = vpndns_conf_parse(file, text, cfg, &nerr, errs);
 	free(text);
 	return conf;
 }

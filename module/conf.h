@@ -22,6 +22,7 @@
 #include "util/storage/dnstree.h"
 struct config_file;
 struct vpndns_policy_conf;
+struct vpndns_out;
 
 /** default size limit of the reflect view table */
 #define VPNDNS_DEFAULT_MAX_REFLECT_VIEWS 1024
@@ -134,11 +135,12 @@ struct vpndns_conf {
  * Read and check a vpndns.conf file.
  * @param file: path to the file.
  * @param cfg: Unbound's configuration, for defaults (cache sizes, TLS).
+ * @param errs: if not NULL, every error line is appended here too.
  * @return the configuration, or NULL after logging every error as
  *	file:line: reason.
  */
 struct vpndns_conf* vpndns_conf_read(const char* file,
-	struct config_file* cfg);
+	struct config_file* cfg, struct vpndns_out* errs);
 
 /**
  * Parse vpndns.conf text held in memory (used by the file reader, the
@@ -147,10 +149,11 @@ struct vpndns_conf* vpndns_conf_read(const char* file,
  * @param text: the text, NUL terminated.
  * @param cfg: Unbound's configuration or NULL for built-in defaults.
  * @param nerr: returns the number of errors.
+ * @param errs: if not NULL, every error line is appended here too.
  * @return the configuration, or NULL on errors.
  */
 struct vpndns_conf* vpndns_conf_parse(const char* name, const char* text,
-	struct config_file* cfg, int* nerr);
+	struct config_file* cfg, int* nerr, struct vpndns_out* errs);
 
 /**
  * Free a configuration.

@@ -21,6 +21,8 @@
 #include "vpndns/control.h"
 #include "vpndns/view.h"
 #include "vpndns/conf.h"
+#include "vpndns/reload.h"
+#include "vpndns/policy.h"
 #include "util/net_help.h"
 #include "util/storage/slabhash.h"
 #include "services/cache/rrset.h"
@@ -86,11 +88,11 @@ ctl_list_view(struct vpndns_view* view, void* arg)
 
 /** vpndns_list: views, clients and forwarders. */
 static void
-ctl_list(struct vpndns_env* ve, struct vpndns_out* out)
+ctl_list(struct vpndns_snap* snap, struct vpndns_out* out)
 {
 	struct vpndns_client_rule* r;
-	struct vpndns_conf* conf = ve->views->conf;
-	vpndns_views_foreach(ve->views, ctl_list_view, out);
+	struct vpndns_conf* conf = snap->views->conf;
+	vpndns_views_foreach(snap->views, ctl_list_view, out);
 	RBTREE_FOR(r, struct vpndns_client_rule*, &conf->clients) {
 		if(r->kind == vpndns_rule_reflect)
 			vpndns_out_printf(out, "client %s reflect port %d\n",
@@ -106,7 +108,7 @@ ctl_list(struct vpndns_env* ve, struct vpndns_out* out)
 
 /** vpndns_lookup <client-address> [name]: which view a client gets. */
 static void
-ctl_lookup(struct vpndns_env* ve, struct vpndns_out* out, int argc,
+ctl_lookup(struct vpndns_snap* snap, struct vpndns_out* out, int argc,
 	char** argv)
 {
 	struct sockaddr_storage addr;
@@ -123,7 +125,8 @@ ctl_lookup(struct vpndns_env* ve, struct vpndns_out* out, int argc,
 			argv[0]);
 		return;
 	}
-	if(!(view = vpndns_views_classify(ve->views, &addr, addrlen, &fail))) {
+	if(!(view = vpndns_views_classify(snap->views, &addr, addrlen,
+		&fail))) {
 		vpndns_out_printf(out, "client %s: %s\n", argv[0],
 			fail == vpndns_classify_refused ? "refused (no rule, "
 			"default refuse)" : "no view (reflect limit reached)");
@@ -158,31 +161,103 @@ ctl_split(char* s, char** argv, int max)
 struct ctl_command {
 	/** name, with the vpndns_ prefix */
 	const char* name;
-	/** handler; argv excludes the command name */
-	void (*run)(struct vpndns_env*, struct vpndns_out*, int, char**);
+	/** handler for commands that read the snapshot; argv excludes the
+	 * command name */
+	void (*run)(struct vpndns_snap*, struct vpndns_out*, int, char**);
+	/** handler for commands that manage the module (reloads); they run
+	 * outside vpndns_enter, since they may wait for the reload thread */
+	void (*manage)(struct vpndns_env*, struct vpndns_out*, int, char**);
 };
 
 /** vpndns_list takes no arguments. */
 static void
-ctl_list_cmd(struct vpndns_env* ve, struct vpndns_out* out, int argc,
+ctl_list_cmd(struct vpndns_snap* snap, struct vpndns_out* out, int argc,
 	char** ATTR_UNUSED(argv))
 {
 	if(argc != 0) {
 		vpndns_out_printf(out, "error usage: vpndns_list\n");
 		return;
 	}
-	ctl_list(ve, out);
+	ctl_list(snap, out);
+}
+
+/** vpndns_reload: re-read vpndns.conf and the lists. */
+static void
+ctl_reload(struct vpndns_env* ve, struct vpndns_out* out, int argc,
+	char** ATTR_UNUSED(argv))
+{
+	if(argc != 0) {
+		vpndns_out_printf(out, "error usage: vpndns_reload\n");
+		return;
+	}
+	if(vpndns_reload_start(ve, 1, out))
+		vpndns_out_printf(out, "ok reload started; vpndns_status "
+			"shows the result\n");
+}
+
+/** vpndns_blocklist_reload: re-read the lists and static records. */
+static void
+ctl_blocklist_reload(struct vpndns_env* ve, struct vpndns_out* out,
+	int argc, char** ATTR_UNUSED(argv))
+{
+	if(argc != 0) {
+		vpndns_out_printf(out, "error usage: vpndns_blocklist_reload\n");
+		return;
+	}
+	if(vpndns_reload_start(ve, 0, out))
+		vpndns_out_printf(out, "ok blocklist reload started; "
+			"vpndns_status shows the result\n");
+}
+
+/** vpndns_status: reload state and list size. */
+static void
+ctl_status(struct vpndns_env* ve, struct vpndns_out* out, int argc,
+	char** ATTR_UNUSED(argv))
+{
+	struct vpndns_snap* snap;
+	if(argc != 0) {
+		vpndns_out_printf(out, "error usage: vpndns_status\n");
+		return;
+	}
+	lock_basic_lock(&ve->reload_lock);
+	vpndns_out_printf(out, "reload=%s\nlast_reload=%s\n",
+		ve->reload_running ? "running" : "idle",
+		ve->reload_status[0] ? ve->reload_status : "none");
+	lock_basic_unlock(&ve->reload_lock);
+	snap = __atomic_load_n(&ve->snap, __ATOMIC_SEQ_CST);
+	/* the snapshot can't be retired while no reload runs; with one
+	 * running this only reads counters of a set that is still live */
+	vpndns_out_printf(out, "views=%u\nblocklist_names=%u\n",
+		(unsigned)snap->views->nfixed,
+		(unsigned)vpndns_policy_names(snap->policy));
 }
 
 /** The commands. */
 static const struct ctl_command ctl_commands[] = {
-	{ "vpndns_list", ctl_list_cmd },
-	{ "vpndns_lookup", ctl_lookup },
-	{ NULL, NULL }
+	{ "vpndns_list", ctl_list_cmd, NULL },
+	{ "vpndns_lookup", ctl_lookup, NULL },
+	{ "vpndns_reload", NULL, ctl_reload },
+	{ "vpndns_blocklist_reload", NULL, ctl_blocklist_reload },
+	{ "vpndns_status", NULL, ctl_status },
+	{ NULL, NULL, NULL }
 };
 
+/** Run a command from the table. */
+static void
+ctl_run(struct vpndns_env* ve, struct module_env* env,
+	const struct ctl_command* c, struct vpndns_out* out, int argc,
+	char** argv)
+{
+	if(c->manage) {
+		c->manage(ve, out, argc, argv);
+		return;
+	}
+	c->run(vpndns_enter(ve, env), out, argc, argv);
+	vpndns_leave(ve, env);
+}
+
 char*
-vpndns_remote_cmd(struct module_env* ATTR_UNUSED(env), const char* cmd)
+vpndns_remote_cmd(struct module_env* env, const char* cmd)
 {
 	struct vpndns_out out;
 	struct vpndns_env* ve = vpndns_active();
@@ -196,7 +271,7 @@ vpndns_remote_cmd(struct module_env* ATTR_UNUSED(env), const char* cmd)
 	argc = ctl_split(line, argv, CTL_MAX_ARGS);
 	if(argc < 1) {
 		vpndns_out_printf(&out, "error too many arguments\n");
-	} else if(!ve || !ve->views) {
+	} else if(!ve || !ve->snap) {
 		vpndns_out_printf(&out, "error vpndns is not in module-config\n");
 	} else {
 		for(c = ctl_commands; c->name; c++) {
@@ -204,7 +279,7 @@ vpndns_remote_cmd(struct module_env* ATTR_UNUSED(env), const char* cmd)
 				break;
 		}
 		if(c->name)
-			c->run(ve, &out, argc-1, argv+1);
+			ctl_run(ve, env, c, &out, argc-1, argv+1);
 		else	vpndns_out_printf(&out, "error unknown command '%s'\n",
 				argv[0]);
 	}

@@ -55,6 +55,34 @@ egress_veto(struct vpndns_view* view, struct module_env* env,
 		view ? view->name : "-", why);
 }
 
+/** The veto's decision, inside vpndns_enter/vpndns_leave. */
+static int
+egress_check(struct vpndns_env* ve, struct vpndns_snap* snap,
+	struct module_env* env, struct query_info* qinfo,
+	struct sockaddr_storage* addr, socklen_t addrlen,
+	struct module_qstate* qstate)
+{
+	struct vpndns_view* view;
+	if(!qstate || !(view = vpndns_views_env_owner(ve->hints, env))) {
+		egress_veto(NULL, env, qinfo, addr, addrlen,
+			"query outside every view");
+		return 0;
+	}
+	if(vpndns_policy_egress_blocked(snap->policy, qinfo, view, qstate,
+		ve->id)) {
+		egress_veto(view, env, qinfo, addr, addrlen, "blocked name");
+		return 0;
+	}
+	/* domain forwards of the view's own configuration: a view of a
+	 * retired set keeps the rules it was made with */
+	if(vpndns_server_list_has(view->servers, addr, addrlen) ||
+		egress_domain_allowed(view->set->conf, qinfo, addr, addrlen))
+		return 1;
+	egress_veto(view, env, qinfo, addr, addrlen,
+		"not a forwarder of the view");
+	return 0;
+}
+
 int
 vpndns_egress_allowed(struct module_env* env, struct query_info* qinfo,
 	struct sockaddr_storage* addr, socklen_t addrlen,
@@ -62,23 +90,11 @@ vpndns_egress_allowed(struct module_env* env, struct query_info* qinfo,
 	struct module_qstate* qstate)
 {
 	struct vpndns_env* ve = vpndns_active();
-	struct vpndns_view* view;
-	if(!ve || !ve->views || vpndns_guard_off("veto"))
+	int allowed;
+	if(!ve || !ve->snap || vpndns_guard_off("veto"))
 		return 1;
-	if(!qstate || !(view = vpndns_views_env_owner(ve->views, env))) {
-		egress_veto(NULL, env, qinfo, addr, addrlen,
-			"query outside every view");
-		return 0;
-	}
-	if(vpndns_policy_egress_blocked(ve->policy, qinfo, view, qstate,
-		ve->id)) {
-		egress_veto(view, env, qinfo, addr, addrlen, "blocked name");
-		return 0;
-	}
-	if(vpndns_server_list_has(view->servers, addr, addrlen) ||
-		egress_domain_allowed(ve->views->conf, qinfo, addr, addrlen))
-		return 1;
-	egress_veto(view, env, qinfo, addr, addrlen,
-		"not a forwarder of the view");
-	return 0;
+	allowed = egress_check(ve, vpndns_enter(ve, env), env, qinfo, addr,
+		addrlen, qstate);
+	vpndns_leave(ve, env);
+	return allowed;
 }

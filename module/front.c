@@ -129,7 +129,8 @@ front_entry_security(struct module_env* env, struct reply_info* rep,
 
 /** Encode a locked cache entry as the answer. */
 static int
-front_encode_entry(struct module_env* env, struct query_info* qinfo,
+front_encode_entry(struct module_env* env, struct vpndns_snap* snap,
+	struct query_info* qinfo,
 	struct edns_data* edns, struct comm_reply* repinfo, sldns_buffer* pkt,
 	struct regional* scratch, struct reply_info* rep, int expired)
 {
@@ -157,13 +158,14 @@ front_encode_entry(struct module_env* env, struct query_info* qinfo,
 		scratch, udpsize, edns, (int)(edns->bits & EDNS_DO), secure))
 		front_encode_error(env, qinfo, edns, pkt, scratch,
 			LDNS_RCODE_SERVFAIL, -1, NULL);
-	else	vpndns_policy_front_ttl(vpndns_active()->policy, qinfo, pkt);
+	else	vpndns_policy_front_ttl(snap->policy, qinfo, pkt);
 	return 1;
 }
 
 /** Try to answer from the view's message cache. */
 static enum front_cache_result
-front_from_cache(struct module_env* env, struct vpndns_view* view,
+front_from_cache(struct module_env* env, struct vpndns_snap* snap,
+	struct vpndns_view* view,
 	struct query_info* qinfo, struct edns_data* edns,
 	struct comm_reply* repinfo, sldns_buffer* pkt, struct regional* scratch,
 	time_t* leeway)
@@ -184,15 +186,15 @@ front_from_cache(struct module_env* env, struct vpndns_view* view,
 		return front_cache_miss;
 	}
 	/* a cached chain that reaches a blocked name is blocked too */
-	if(vpndns_policy_front_cached(vpndns_active()->policy, env, view,
+	if(vpndns_policy_front_cached(snap->policy, env, view,
 		repinfo, qinfo, edns, pkt, scratch, rep)) {
 		rrset_array_unlock_touch(view->rrset_cache, scratch, rep->ref,
 			rep->rrset_count);
 		lock_rw_unlock(&e->lock);
 		return front_cache_answered;
 	}
-	answered = front_encode_entry(env, qinfo, edns, repinfo, pkt, scratch,
-		rep, locked == 2);
+	answered = front_encode_entry(env, snap, qinfo, edns, repinfo, pkt,
+		scratch, rep, locked == 2);
 	rrset_array_unlock_touch(view->rrset_cache, scratch, rep->ref,
 		rep->rrset_count);
 	if(answered && ((env->cfg->prefetch && *env->now >= rep->prefetch_ttl)
@@ -220,10 +222,10 @@ front_reply_and_prefetch(struct vpndns_env* ve, struct module_env* env,
 		return;
 	/* the prefetch state has no client; the module takes its view
 	 * from here while the mesh runs it */
-	ve->prefetch_view[t] = view;
+	ve->threads[t].prefetch_view = view;
 	mesh_new_prefetch(env->mesh, qinfo, flags,
 		leeway + FRONT_PREFETCH_EXPIRY_ADD, 0, NULL, NULL);
-	ve->prefetch_view[t] = NULL;
+	ve->threads[t].prefetch_view = NULL;
 }
 
 /** Answer a client that has no view. */
@@ -242,28 +244,27 @@ front_no_view(struct module_env* env, struct query_info* qinfo,
 	return vpndns_front_reply;
 }
 
-enum vpndns_front_result
-vpndns_worker_front(struct module_env* env, struct query_info* qinfo,
+/** The front hook's work, inside vpndns_enter/vpndns_leave. */
+static enum vpndns_front_result
+front_run(struct vpndns_env* ve, struct vpndns_snap* snap,
+	struct module_env* env, struct query_info* qinfo,
 	struct edns_data* edns, struct comm_reply* repinfo, sldns_buffer* pkt,
 	struct regional* scratch)
 {
-	struct vpndns_env* ve = vpndns_active();
 	struct vpndns_view* view;
 	struct vpndns_view_stats* st;
 	enum vpndns_classify_fail fail = vpndns_classify_refused;
 	time_t leeway = 0;
-	if(!ve || !ve->views || vpndns_guard_off("front"))
-		return vpndns_front_pass;
-	if(!(view = vpndns_views_classify(ve->views, &repinfo->client_addr,
+	if(!(view = vpndns_views_classify(snap->views, &repinfo->client_addr,
 		repinfo->client_addrlen, &fail)))
 		return front_no_view(env, qinfo, edns, pkt, scratch, fail);
 	st = vpndns_view_stats_get(view, env);
 	st->queries++;
-	if(vpndns_policy_front(ve->policy, env, view, repinfo, qinfo, edns,
+	if(vpndns_policy_front(snap->policy, env, view, repinfo, qinfo, edns,
 		pkt, scratch))
 		return vpndns_front_reply;
-	switch(front_from_cache(env, view, qinfo, edns, repinfo, pkt, scratch,
-		&leeway)) {
+	switch(front_from_cache(env, snap, view, qinfo, edns, repinfo, pkt,
+		scratch, &leeway)) {
 	case front_cache_answered:
 		st->cachehits++;
 		return vpndns_front_reply;
@@ -276,4 +277,19 @@ vpndns_worker_front(struct module_env* env, struct query_info* qinfo,
 		break;
 	}
 	return vpndns_front_mesh;
+}
+
+enum vpndns_front_result
+vpndns_worker_front(struct module_env* env, struct query_info* qinfo,
+	struct edns_data* edns, struct comm_reply* repinfo, sldns_buffer* pkt,
+	struct regional* scratch)
+{
+	struct vpndns_env* ve = vpndns_active();
+	enum vpndns_front_result r;
+	if(!ve || !ve->snap || vpndns_guard_off("front"))
+		return vpndns_front_pass;
+	r = front_run(ve, vpndns_enter(ve, env), env, qinfo, edns, repinfo,
+		pkt, scratch);
+	vpndns_leave(ve, env);
+	return r;
 }

@@ -838,6 +838,14 @@ policy_finish(struct vpndns_policy* policy, struct module_qstate* qstate,
 	qstate->return_msg = msg;
 	qstate->return_rcode = msg ? LDNS_RCODE_NOERROR :
 		(rcode > 0 ? rcode : LDNS_RCODE_SERVFAIL);
+	if(m->verdict == policy_blocked) {
+		/* the iterator cached its own result for this name, such as
+		 * the SERVFAIL of a chain cut by the egress veto; drop it, so
+		 * the next query meets the policy again, not that entry */
+		msg_cache_remove(qstate->env, qstate->qinfo.qname,
+			qstate->qinfo.qname_len, qstate->qinfo.qtype,
+			qstate->qinfo.qclass, qstate->query_flags);
+	}
 	if(m->verdict != policy_static_hit) {
 		vpndns_view_stats_get(view, qstate->env)->blocked++;
 		if(qstate->env->cfg->ede)

@@ -24,6 +24,7 @@
 #include "util/config_file.h"
 #include "util/storage/slabhash.h"
 #include "util/data/msgreply.h"
+#include "util/data/dname.h"
 #include "services/cache/rrset.h"
 #include "iterator/iter_fwd.h"
 #include "iterator/iter_hints.h"
@@ -40,6 +41,8 @@ struct vpndns_tenv {
 	struct module_env env;
 	/** the view it belongs to */
 	struct vpndns_view* view;
+	/** the worker environment it was copied from */
+	struct module_env* wenv;
 };
 
 /** Counters for threads out of range; never reported. */
@@ -151,6 +154,9 @@ view_create(struct vpndns_views* vs, const char* name,
 		return NULL;
 	view->servers = servers;
 	view->hints = vs->hints;
+	view->set = vs;
+	view->msg_size = msg_size ? msg_size : vs->conf->msg_cache_size;
+	view->rrset_size = rrset_size ? rrset_size : vs->conf->rrset_cache_size;
 	view->def_index = -1;
 	view->nthreads = vs->nthreads;
 	if(!(view->name = strdup(name)) ||
@@ -159,9 +165,8 @@ view_create(struct vpndns_views* vs, const char* name,
 		!(view->stats = calloc((size_t)vs->nthreads,
 			sizeof(*view->stats))) ||
 		!(view->fwds = view_make_fwds(view, vs->conf, tls, vs->cfg)) ||
-		!view_make_caches(view, vs,
-			msg_size ? msg_size : vs->conf->msg_cache_size,
-			rrset_size ? rrset_size : vs->conf->rrset_cache_size)) {
+		!view_make_caches(view, vs, view->msg_size,
+			view->rrset_size)) {
 		view_delete(view);
 		return NULL;
 	}
@@ -170,7 +175,7 @@ view_create(struct vpndns_views* vs, const char* name,
 
 struct vpndns_views*
 vpndns_views_create(struct vpndns_conf* conf, struct config_file* cfg,
-	struct alloc_cache* alloc)
+	struct alloc_cache* alloc, struct iter_hints* hints)
 {
 	struct vpndns_viewdef* d;
 	size_t i = 0;
@@ -185,15 +190,14 @@ vpndns_views_create(struct vpndns_conf* conf, struct config_file* cfg,
 	vs->conf = conf;
 	for(d = conf->views; d; d = d->next)
 		vs->nfixed++;
-	if(!(vs->hints = hints_create()) || (vs->nfixed &&
-		!(vs->fixed = calloc(vs->nfixed, sizeof(*vs->fixed))))) {
+	vs->hints = hints;
+	if(vs->nfixed && !(vs->fixed = calloc(vs->nfixed,
+		sizeof(*vs->fixed)))) {
 		log_err("vpndns: out of memory");
 		vs->conf = NULL;
 		vpndns_views_delete(vs);
 		return NULL;
 	}
-	/* hints_create leaves the tree uninitialised */
-	name_tree_init(&vs->hints->tree);
 	for(d = conf->views; d; d = d->next, i++) {
 		if(!(vs->fixed[i] = view_create(vs, d->name, d->servers,
 			d->tls, d->msg_cache_size, d->rrset_cache_size))) {
@@ -226,7 +230,6 @@ vpndns_views_delete(struct vpndns_views* vs)
 	for(i = 0; vs->fixed && i < vs->nfixed; i++)
 		view_delete(vs->fixed[i]);
 	free(vs->fixed);
-	hints_delete(vs->hints);
 	vpndns_conf_delete(vs->conf);
 	free(vs);
 }
@@ -351,16 +354,83 @@ vpndns_view_env(struct vpndns_view* view, struct module_env* wenv)
 	te->env.msg_cache = view->msg_cache;
 	te->env.rrset_cache = view->rrset_cache;
 	te->view = view;
+	te->wenv = wenv;
 	view->tenv[t] = &te->env;
 	return &te->env;
 }
 
 struct vpndns_view*
-vpndns_views_env_owner(struct vpndns_views* vs, struct module_env* env)
+vpndns_views_env_owner(struct iter_hints* hints, struct module_env* env)
 {
-	if(!env || env->hints != vs->hints)
+	if(!env || !hints || env->hints != hints)
 		return NULL;
 	return ((struct vpndns_tenv*)env)->view;
+}
+
+struct module_env*
+vpndns_view_worker_env(struct module_env* env)
+{
+	return ((struct vpndns_tenv*)env)->wenv;
+}
+
+/** Do two server lists hold the same servers in the same order? */
+static int
+view_servers_equal(struct vpndns_server* a, struct vpndns_server* b)
+{
+	for(; a && b; a = a->next, b = b->next) {
+		if(sockaddr_cmp(&a->addr, a->addrlen, &b->addr, b->addrlen)
+			!= 0)
+			return 0;
+		if((a->tls_name == NULL) != (b->tls_name == NULL) ||
+			(a->tls_name && strcmp(a->tls_name, b->tls_name) != 0))
+			return 0;
+	}
+	return a == NULL && b == NULL;
+}
+
+/** Do two configurations forward the same domains to the same servers? */
+static int
+view_domains_equal(struct vpndns_conf* a, struct vpndns_conf* b)
+{
+	struct vpndns_domain_fwd* x = a->domain_fwds, *y = b->domain_fwds;
+	for(; x && y; x = x->next, y = y->next) {
+		if(query_dname_compare(x->dname, y->dname) != 0 ||
+			!view_servers_equal(x->servers, y->servers))
+			return 0;
+	}
+	return x == NULL && y == NULL;
+}
+
+int
+vpndns_views_adopt_caches(struct vpndns_views* vs, struct vpndns_views* old)
+{
+	size_t i, j;
+	int kept = 0;
+	if(!view_domains_equal(vs->conf, old->conf) ||
+		vs->conf->cache_slabs != old->conf->cache_slabs)
+		return 0;
+	for(i = 0; i < vs->nfixed; i++) {
+		struct vpndns_view* v = vs->fixed[i];
+		for(j = 0; j < old->nfixed; j++) {
+			struct vpndns_view* o = old->fixed[j];
+			struct slabhash* m;
+			struct rrset_cache* r;
+			if(strcmp(v->name, o->name) != 0 ||
+				!view_servers_equal(v->servers, o->servers) ||
+				v->msg_size != o->msg_size ||
+				v->rrset_size != o->rrset_size)
+				continue;
+			m = v->msg_cache;
+			r = v->rrset_cache;
+			v->msg_cache = o->msg_cache;
+			v->rrset_cache = o->rrset_cache;
+			o->msg_cache = m;
+			o->rrset_cache = r;
+			kept++;
+			break;
+		}
+	}
+	return kept;
 }
 
 struct vpndns_view_stats*

@@ -67,6 +67,10 @@ struct vpndns_view {
 	struct iter_forwards* fwds;
 	/** the shared empty hints (borrowed from the view set) */
 	struct iter_hints* hints;
+	/** configured size of the message cache */
+	size_t msg_size;
+	/** configured size of the rrset cache */
+	size_t rrset_size;
 	/** the view's message cache */
 	struct slabhash* msg_cache;
 	/** the view's rrset cache */
@@ -75,6 +79,8 @@ struct vpndns_view {
 	struct module_env** tenv;
 	/** per-thread statistics */
 	struct vpndns_view_stats* stats;
+	/** the view set it belongs to */
+	struct vpndns_views* set;
 	/** number of threads, the size of tenv and stats */
 	int nthreads;
 };
@@ -96,8 +102,14 @@ struct vpndns_views {
 	/** number of fixed views */
 	size_t nfixed;
 	/** empty root hints shared by all view environments: nothing to
-	 * fall back to, and the mark of a view environment */
+	 * fall back to, and the mark of a view environment (borrowed) */
 	struct iter_hints* hints;
+	/** queries in the mesh that run in a view of this set; atomic */
+	size_t inflight;
+	/** epoch at which the set was retired by a reload */
+	uint64_t retire_epoch;
+	/** next in the module's list of retired sets */
+	struct vpndns_views* next_retired;
 	/** reflect views, an addr_tree by client address; under
 	 * reflect_lock */
 	rbtree_type reflect;
@@ -118,10 +130,31 @@ struct vpndns_views {
  * @param conf: the configuration; owned by the result on success.
  * @param cfg: Unbound's configuration.
  * @param alloc: the allocator for rrset cache keys.
+ * @param hints: the module's empty hints, shared by all view sets.
  * @return the views or NULL (logged).
  */
 struct vpndns_views* vpndns_views_create(struct vpndns_conf* conf,
-	struct config_file* cfg, struct alloc_cache* alloc);
+	struct config_file* cfg, struct alloc_cache* alloc,
+	struct iter_hints* hints);
+
+/**
+ * Carry the caches of unchanged views over to a new view set: a view
+ * with the same name, forwarders, TLS and cache sizes, in a configuration
+ * with the same domain forwards, keeps its cache.  The caches are swapped,
+ * so each set still owns exactly one pair per view.
+ * @param vs: the new set.
+ * @param old: the set it replaces.
+ * @return number of views that kept their cache.
+ */
+int vpndns_views_adopt_caches(struct vpndns_views* vs,
+	struct vpndns_views* old);
+
+/**
+ * The worker environment a view environment was copied from.
+ * @param env: a view environment.
+ * @return the worker's environment.
+ */
+struct module_env* vpndns_view_worker_env(struct module_env* env);
 
 /**
  * Free the views and their configuration.
@@ -152,11 +185,11 @@ struct module_env* vpndns_view_env(struct vpndns_view* view,
 
 /**
  * Find the view that owns an environment given to a query.
- * @param vs: the views.
+ * @param hints: the module's empty hints, which mark view environments.
  * @param env: the environment of a query.
  * @return the view or NULL if env is not a view environment.
  */
-struct vpndns_view* vpndns_views_env_owner(struct vpndns_views* vs,
+struct vpndns_view* vpndns_views_env_owner(struct iter_hints* hints,
 	struct module_env* env);
 
 /**

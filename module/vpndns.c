@@ -20,6 +20,8 @@
 #include "vpndns/conf.h"
 #include "vpndns/view.h"
 #include "vpndns/policy.h"
+#include "vpndns/reload.h"
+#include "iterator/iter_hints.h"
 #include "util/log.h"
 #include "util/net_help.h"
 #include "util/regional.h"
@@ -92,9 +94,35 @@ vpndns_read_conf(struct config_file* cfg)
 		log_err("vpndns: out of memory");
 		return NULL;
 	}
-	conf = vpndns_conf_read(file, cfg);
+	conf = vpndns_conf_read(file, cfg, NULL);
 	free(file);
 	return conf;
+}
+
+/** Allocate the module state for a configuration check or a daemon. */
+static struct vpndns_env*
+vpndns_env_create(struct module_env* env, int id)
+{
+	struct vpndns_env* ve = calloc(1, sizeof(*ve));
+	if(!ve)
+		return NULL;
+	ve->id = id;
+	ve->cfg = env->cfg;
+	ve->alloc = env->alloc;
+	ve->nthreads = env->cfg->num_threads > 0 ? env->cfg->num_threads : 1;
+	lock_basic_init(&ve->reload_lock);
+	/* epochs start at 1: a thread epoch of 0 means outside vpndns */
+	ve->epoch = 1;
+	if(!(ve->threads = calloc((size_t)ve->nthreads + 1,
+		sizeof(*ve->threads))) || !(ve->hints = hints_create())) {
+		free(ve->threads);
+		lock_basic_destroy(&ve->reload_lock);
+		free(ve);
+		return NULL;
+	}
+	/* hints_create leaves the tree uninitialised */
+	name_tree_init(&ve->hints->tree);
+	return ve;
 }
 
 int
@@ -102,6 +130,7 @@ vpndns_init(struct module_env* env, int id)
 {
 	struct vpndns_env* ve;
 	struct vpndns_conf* conf;
+	struct vpndns_snap* snap;
 	if(!vpndns_module_conf_known(env->cfg->module_conf)) {
 		log_err("vpndns: module-config \"%s\" is not supported; use "
 			"\"vpndns iterator\"", env->cfg->module_conf);
@@ -109,37 +138,40 @@ vpndns_init(struct module_env* env, int id)
 	}
 	if(!(conf = vpndns_read_conf(env->cfg)))
 		return 0;
-	if(!(ve = calloc(1, sizeof(*ve)))) {
+	if(!(ve = vpndns_env_create(env, id)) ||
+		!(snap = calloc(1, sizeof(*snap)))) {
+		log_err("vpndns: out of memory");
 		vpndns_conf_delete(conf);
+		env->modinfo[id] = ve;
+		vpndns_deinit(env, id);
 		return 0;
 	}
-	ve->id = id;
-	ve->nthreads = env->cfg->num_threads > 0 ? env->cfg->num_threads : 1;
 	env->modinfo[id] = ve;
 	/* the policy borrows the configuration, which the views own */
-	if(!(ve->policy = vpndns_policy_create(conf, env->cfg))) {
+	if(!(snap->policy = vpndns_policy_create(conf, env->cfg))) {
 		vpndns_conf_delete(conf);
+		free(snap);
 		vpndns_deinit(env, id);
 		return 0;
 	}
 	if(!env->alloc) {
 		/* unbound-checkconf has no allocator: the file and its lists
 		 * are valid, and there is nothing to serve */
-		vpndns_policy_delete(ve->policy);
-		ve->policy = NULL;
+		vpndns_policy_delete(snap->policy);
 		vpndns_conf_delete(conf);
+		free(snap);
 		return 1;
 	}
-	if(!(ve->views = vpndns_views_create(conf, env->cfg, env->alloc))) {
-		vpndns_policy_delete(ve->policy);
-		ve->policy = NULL;
+	if(!(snap->views = vpndns_views_create(conf, env->cfg, env->alloc,
+		ve->hints))) {
+		vpndns_policy_delete(snap->policy);
 		vpndns_conf_delete(conf);
+		free(snap);
 		vpndns_deinit(env, id);
 		return 0;
 	}
-	if(!(ve->prefetch_view = calloc((size_t)ve->nthreads,
-		sizeof(*ve->prefetch_view))) ||
-		!inplace_cb_register((void*)vpndns_servfail_cb,
+	ve->snap = snap;
+	if(!inplace_cb_register((void*)vpndns_servfail_cb,
 		inplace_cb_reply_servfail, NULL, env, id)) {
 		vpndns_deinit(env, id);
 		return 0;
@@ -150,7 +182,7 @@ vpndns_init(struct module_env* env, int id)
 		env->unique_mesh = 1;
 	vpndns_global = ve;
 	verbose(VERB_OPS, "vpndns: %u views from %s",
-		(unsigned)ve->views->nfixed, ve->views->conf->file);
+		(unsigned)snap->views->nfixed, snap->views->conf->file);
 	return 1;
 }
 
@@ -163,10 +195,11 @@ vpndns_deinit(struct module_env* env, int id)
 	if(vpndns_global == ve)
 		vpndns_global = NULL;
 	inplace_cb_delete(env, inplace_cb_reply_servfail, id);
-	/* the policy borrows from the configuration the views own */
-	vpndns_policy_delete(ve->policy);
-	vpndns_views_delete(ve->views);
-	free(ve->prefetch_view);
+	vpndns_reload_cleanup(ve);
+	vpndns_snap_delete(ve->snap, 1);
+	hints_delete(ve->hints);
+	free(ve->threads);
+	lock_basic_destroy(&ve->reload_lock);
 	free(ve);
 	env->modinfo[id] = NULL;
 }
@@ -191,8 +224,8 @@ vpndns_answer_error(struct module_qstate* qstate, int id, int rcode,
 
 /** Find the view of a new query; NULL means it was answered already. */
 static struct vpndns_view*
-vpndns_query_view(struct vpndns_env* ve, struct module_qstate* qstate,
-	int id)
+vpndns_query_view(struct vpndns_env* ve, struct vpndns_snap* snap,
+	struct module_qstate* qstate, int id)
 {
 	struct vpndns_view* view;
 	struct mesh_reply* r = qstate->mesh_info ?
@@ -200,15 +233,16 @@ vpndns_query_view(struct vpndns_env* ve, struct module_qstate* qstate,
 	enum vpndns_classify_fail fail = vpndns_classify_refused;
 	int t = vpndns_thread_num(qstate->env);
 	/* a subquery runs in the environment it inherited */
-	if((view = vpndns_views_env_owner(ve->views, qstate->env)))
+	if((view = vpndns_views_env_owner(ve->hints, qstate->env)))
 		return view;
 	if(r) {
-		if((view = vpndns_views_classify(ve->views,
+		if((view = vpndns_views_classify(snap->views,
 			&r->query_reply.client_addr,
 			r->query_reply.client_addrlen, &fail)))
 			return view;
-	} else if(t >= 0 && t < ve->nthreads && ve->prefetch_view[t]) {
-		return ve->prefetch_view[t];
+	} else if(t >= 0 && t < ve->nthreads &&
+		ve->threads[t].prefetch_view) {
+		return ve->threads[t].prefetch_view;
 	} else {
 		/* no client and no view: an internal lookup that vpndns can't
 		 * attribute to a view goes nowhere */
@@ -227,7 +261,8 @@ vpndns_query_view(struct vpndns_env* ve, struct module_qstate* qstate,
 
 /** Handle a new query: find its view and move it into the view. */
 static void
-vpndns_op_new(struct vpndns_env* ve, struct module_qstate* qstate, int id)
+vpndns_op_new(struct vpndns_env* ve, struct vpndns_snap* snap,
+	struct module_qstate* qstate, int id)
 {
 	struct vpndns_qstate* vq;
 	struct vpndns_view* view;
@@ -237,12 +272,12 @@ vpndns_op_new(struct vpndns_env* ve, struct module_qstate* qstate, int id)
 		return;
 	}
 	qstate->minfo[id] = vq;
-	if(!(view = vpndns_query_view(ve, qstate, id)))
+	if(!(view = vpndns_query_view(ve, snap, qstate, id)))
 		return;
 	vq->view = view;
-	if(vpndns_policy_query(ve->policy, qstate, id, view))
+	if(vpndns_policy_query(snap->policy, qstate, id, view))
 		return;
-	if(!(venv = vpndns_views_env_owner(ve->views, qstate->env) ?
+	if(!(venv = vpndns_views_env_owner(ve->hints, qstate->env) ?
 		qstate->env : vpndns_view_env(view, qstate->env))) {
 		vpndns_answer_error(qstate, id, LDNS_RCODE_SERVFAIL,
 			LDNS_EDE_OTHER, "vpndns: out of memory");
@@ -250,12 +285,15 @@ vpndns_op_new(struct vpndns_env* ve, struct module_qstate* qstate, int id)
 	}
 	if(!vpndns_guard_off("env"))
 		qstate->env = venv;
+	/* the view set can't be freed while this query runs in it */
+	__atomic_add_fetch(&view->set->inflight, 1, __ATOMIC_SEQ_CST);
+	vq->counted = 1;
 	qstate->ext_state[id] = module_wait_module;
 }
 
 /** The iterator is done: check the answer, note failures. */
 static void
-vpndns_op_done(struct vpndns_env* ve, struct module_qstate* qstate, int id)
+vpndns_op_done(struct vpndns_snap* snap, struct module_qstate* qstate, int id)
 {
 	struct vpndns_qstate* vq = (struct vpndns_qstate*)qstate->minfo[id];
 	int rcode = qstate->return_msg ?
@@ -269,7 +307,7 @@ vpndns_op_done(struct vpndns_env* ve, struct module_qstate* qstate, int id)
 		(qstate->return_msg || qstate->return_rcode !=
 		LDNS_RCODE_NOERROR))) {
 		/* a blocked chain, or an answer to check */
-		if(vpndns_policy_answer(ve->policy, qstate, id, vq->view))
+		if(vpndns_policy_answer(snap->policy, qstate, id, vq->view))
 			return;
 	} else {
 		struct vpndns_view_stats* st = vpndns_view_stats_get(vq->view,
@@ -290,22 +328,22 @@ vpndns_operate(struct module_qstate* qstate, enum module_ev event, int id,
 	struct outbound_entry* ATTR_UNUSED(outbound))
 {
 	struct vpndns_env* ve = (struct vpndns_env*)qstate->env->modinfo[id];
+	struct module_env* env = qstate->env;
+	struct vpndns_snap* snap;
 	verbose(VERB_QUERY, "vpndns[module %d] operate: event %s", id,
 		strmodulevent(event));
-	if(!ve || !ve->views) {
+	if(!ve || !ve->snap) {
 		qstate->ext_state[id] = module_error;
 		return;
 	}
+	snap = vpndns_enter(ve, env);
 	if(event == module_event_new ||
-		(event == module_event_pass && !qstate->minfo[id])) {
-		vpndns_op_new(ve, qstate, id);
-		return;
-	}
-	if(event == module_event_moddone) {
-		vpndns_op_done(ve, qstate, id);
-		return;
-	}
-	qstate->ext_state[id] = module_error;
+		(event == module_event_pass && !qstate->minfo[id]))
+		vpndns_op_new(ve, snap, qstate, id);
+	else if(event == module_event_moddone)
+		vpndns_op_done(snap, qstate, id);
+	else	qstate->ext_state[id] = module_error;
+	vpndns_leave(ve, env);
 }
 
 void
@@ -318,9 +356,20 @@ vpndns_inform_super(struct module_qstate* ATTR_UNUSED(qstate),
 void
 vpndns_clear(struct module_qstate* qstate, int id)
 {
-	/* the state lives in the query region */
-	if(qstate)
-		qstate->minfo[id] = NULL;
+	struct vpndns_qstate* vq;
+	if(!qstate || !(vq = (struct vpndns_qstate*)qstate->minfo[id]))
+		return;
+	if(vq->counted) {
+		struct vpndns_views* set = vq->view->set;
+		/* the mesh still reads qstate->env after this: give it back
+		 * the worker's, so the view set can go once the count drops */
+		if(vpndns_views_env_owner(set->hints, qstate->env))
+			qstate->env = vpndns_view_worker_env(qstate->env);
+		vq->counted = 0;
+		__atomic_sub_fetch(&set->inflight, 1, __ATOMIC_SEQ_CST);
+	}
+	/* the state itself lives in the query region */
+	qstate->minfo[id] = NULL;
 }
 
 /** Add the memory of one view. */
@@ -336,12 +385,14 @@ size_t
 vpndns_get_mem(struct module_env* env, int id)
 {
 	struct vpndns_env* ve = (struct vpndns_env*)env->modinfo[id];
+	struct vpndns_snap* snap;
 	size_t total = 0;
-	if(!ve)
+	if(!ve || !ve->snap)
 		return 0;
-	total = sizeof(*ve) + vpndns_policy_get_mem(ve->policy);
-	if(ve->views)
-		vpndns_views_foreach(ve->views, vpndns_view_mem, &total);
+	snap = vpndns_enter(ve, env);
+	total = sizeof(*ve) + vpndns_policy_get_mem(snap->policy);
+	vpndns_views_foreach(snap->views, vpndns_view_mem, &total);
+	vpndns_leave(ve, env);
 	return total;
 }
 

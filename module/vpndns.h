@@ -19,25 +19,78 @@
 #ifndef VPNDNS_H
 #define VPNDNS_H
 #include "util/module.h"
+#include "util/locks.h"
 struct vpndns_views;
 struct vpndns_policy;
+struct vpndns_view;
+struct iter_hints;
+struct alloc_cache;
 struct comm_reply;
 struct edns_data;
 struct sldns_buffer;
 struct regional;
 
+/**
+ * What the workers serve from: views and policy built from one
+ * configuration.  A reload publishes a new snapshot with one pointer
+ * store; the old one is freed when no worker can still use it.
+ */
+struct vpndns_snap {
+	/** the views (and the configuration they own) */
+	struct vpndns_views* views;
+	/** the policy, borrows from views->conf */
+	struct vpndns_policy* policy;
+	/** epoch at which it was retired */
+	uint64_t retire_epoch;
+	/** next in the retired list */
+	struct vpndns_snap* next;
+};
+
+/** Per-thread state, alone on its cache line. */
+struct vpndns_thread {
+	/** epoch seen when the thread entered vpndns, 0 when outside */
+	uint64_t epoch;
+	/** nesting depth of vpndns calls on this thread */
+	int depth;
+	/** view of a prefetch the front hook is starting */
+	struct vpndns_view* prefetch_view;
+	/** padding to a cache line, so threads don't share one */
+	char pad[64 - sizeof(uint64_t) - sizeof(int) - sizeof(void*)];
+};
+
 /** The global state of the module. */
 struct vpndns_env {
-	/** the current views; replaced as a whole on reload */
-	struct vpndns_views* views;
-	/** the current policy: blocklists, static records, overrides */
-	struct vpndns_policy* policy;
-	/** per-thread view of a prefetch being started by the front hook */
-	struct vpndns_view** prefetch_view;
-	/** number of threads, size of prefetch_view */
+	/** the current snapshot; read with vpndns_enter */
+	struct vpndns_snap* snap;
+	/** the publication epoch, incremented by every reload */
+	uint64_t epoch;
+	/** per-thread state, nthreads+1 entries; the last one is for
+	 * threads that are not workers (the reload thread) */
+	struct vpndns_thread* threads;
+	/** number of worker threads */
 	int nthreads;
 	/** the module id */
 	int id;
+	/** empty root hints of every view environment; marks them */
+	struct iter_hints* hints;
+	/** Unbound's configuration */
+	struct config_file* cfg;
+	/** allocator of rrset keys (the daemon's superalloc) */
+	struct alloc_cache* alloc;
+	/** protects the reload state below */
+	lock_basic_type reload_lock;
+	/** true while a reload thread runs */
+	int reload_running;
+	/** the reload thread */
+	ub_thread_type reload_thread;
+	/** true if reload_thread was started and not yet joined */
+	int reload_thread_started;
+	/** result of the last reload, for vpndns_status */
+	char reload_status[512];
+	/** snapshots waiting to be freed */
+	struct vpndns_snap* retired;
+	/** view sets waiting to be freed */
+	struct vpndns_views* retired_views;
 };
 
 /** The per-query state of the module. */
@@ -51,6 +104,8 @@ struct vpndns_qstate {
 	/** set by the egress veto when a blocked name was stopped: the
 	 * deciding list id plus one */
 	int blocked_list;
+	/** true if the query is counted in its view set's inflight */
+	int counted;
 };
 
 /** What the worker does after the front hook. */
@@ -155,6 +210,23 @@ int vpndns_servfail_cb(struct query_info* qinfo,
 	struct edns_data* edns, struct edns_option** opt_list_out,
 	struct comm_reply* repinfo, struct regional* region,
 	struct timeval* start_time, int id, void* callback);
+
+/**
+ * Enter vpndns on this thread and get the current snapshot.  Calls nest;
+ * every vpndns_enter is paired with a vpndns_leave.
+ * @param ve: the module.
+ * @param env: the calling thread's environment.
+ * @return the snapshot to use until vpndns_leave.
+ */
+struct vpndns_snap* vpndns_enter(struct vpndns_env* ve,
+	struct module_env* env);
+
+/**
+ * Leave vpndns on this thread.
+ * @param ve: the module.
+ * @param env: the calling thread's environment.
+ */
+void vpndns_leave(struct vpndns_env* ve, struct module_env* env);
 
 /**
  * The active module, or NULL when vpndns is not in the module stack.

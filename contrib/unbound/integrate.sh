@@ -88,7 +88,7 @@ ins smallapp/unbound-checkconf.c after 'check_mod(cfg, val_get_funcblock());' \
 # --- unbound-control: vpndns_* commands are answered by the module ---
 ins daemon/remote.c after '#include "daemon/remote.h"' "$inc"
 ins daemon/remote.c before '/* compare command */' \
-	'#ifdef USE_VPNDNS\n\tif(cmdcmp(p, "vpndns_", 7)) {\n\t\tchar* vpndns_out = vpndns_remote_cmd(worker ? &worker->env : NULL, p);\n\t\t(void)ssl_printf(ssl, "%s", vpndns_out ? vpndns_out : "error out of memory\\n");\n\t\tfree(vpndns_out);\n\t\treturn;\n\t}\n#endif'
+	'#ifdef USE_VPNDNS\n\t/* vpndns_ is a prefix here, not a whole command word */\n\tif(strncmp(p, "vpndns_", 7) == 0) {\n\t\tchar* vpndns_out = vpndns_remote_cmd(worker ? &worker->env : NULL, p);\n\t\t(void)ssl_printf(ssl, "%s", vpndns_out ? vpndns_out : "error out of memory\\n");\n\t\tfree(vpndns_out);\n\t\treturn;\n\t}\n#endif'
 
 # --- worker: the front hook replaces the global cache stage ---
 ins daemon/worker.c after '#include "daemon/worker.h"' "$inc"

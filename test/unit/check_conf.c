@@ -24,7 +24,7 @@ parse(const char* text, int* nerr)
 	size_t n;
 	ck_assert_ptr_nonnull(f);
 	log_file(f);
-	conf = vpndns_conf_parse("t.conf", text, NULL, nerr);
+	conf = vpndns_conf_parse("t.conf", text, NULL, nerr, NULL);
 	fflush(f);
 	rewind(f);
 	n = fread(logtext, 1, sizeof(logtext)-1, f);
@@ -225,7 +225,7 @@ START_TEST(test_read_file_errors)
 	FILE* f = tmpfile();
 	ck_assert_ptr_nonnull(f);
 	log_file(f);
-	ck_assert_ptr_null(vpndns_conf_read("/nonexistent/vpndns.conf", NULL));
+	ck_assert_ptr_null(vpndns_conf_read("/nonexistent/vpndns.conf", NULL, NULL));
 	fflush(f);
 	rewind(f);
 	logtext[fread(logtext, 1, sizeof(logtext)-1, f)] = 0;

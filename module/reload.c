@@ -1,0 +1,301 @@
+/*
+ * vpndns/reload.c - snapshots, live reload and safe reclamation.
+ *
+ * Copyright (c) 2026, the vpndns contributors. All rights reserved.
+ *
+ * This software is open source; see the LICENSE file for the BSD license.
+ */
+
+/**
+ * \file
+ *
+ * Workers read the current snapshot (views and policy) without locks.  A
+ * reload builds a new snapshot on its own thread, so loading a large
+ * blocklist never stalls a worker, and publishes it with one atomic
+ * pointer store.  The old snapshot is freed by epochs: each worker records
+ * the epoch it saw when it entered vpndns and clears it when it leaves; a
+ * retired object is freed once every worker is outside vpndns or has
+ * entered after the retirement.  View sets also wait until no query in
+ * the mesh runs in one of their views (those hold the view across
+ * events).  Nothing is freed after a guessed delay.
+ */
+#include "config.h"
+#include <unistd.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
+#include "vpndns/vpndns.h"
+#include "vpndns/reload.h"
+#include "vpndns/conf.h"
+#include "vpndns/view.h"
+#include "vpndns/policy.h"
+#include "vpndns/control.h"
+#include "util/log.h"
+#include "util/config_file.h"
+
+/** Longest wait for old snapshots to drain at the end of a reload, in
+ * milliseconds; what is left is freed by a later reload or at exit. */
+#define RELOAD_DRAIN_MS 5000
+
+/** Per-thread slot of the calling thread. */
+static struct vpndns_thread*
+reload_thread_slot(struct vpndns_env* ve, struct module_env* env)
+{
+	int t = env ? vpndns_thread_num(env) : ve->nthreads;
+	if(t < 0 || t > ve->nthreads)
+		t = ve->nthreads;
+	return &ve->threads[t];
+}
+
+struct vpndns_snap*
+vpndns_enter(struct vpndns_env* ve, struct module_env* env)
+{
+	struct vpndns_thread* th = reload_thread_slot(ve, env);
+	if(th->depth++ == 0) {
+		/* announce the epoch before reading the pointer; a reload that
+		 * misses this announcement published before our read */
+		__atomic_store_n(&th->epoch, __atomic_load_n(&ve->epoch,
+			__ATOMIC_SEQ_CST), __ATOMIC_SEQ_CST);
+	}
+	return __atomic_load_n(&ve->snap, __ATOMIC_SEQ_CST);
+}
+
+void
+vpndns_leave(struct vpndns_env* ve, struct module_env* env)
+{
+	struct vpndns_thread* th = reload_thread_slot(ve, env);
+	if(--th->depth == 0)
+		__atomic_store_n(&th->epoch, 0, __ATOMIC_RELEASE);
+}
+
+/** Has every worker left vpndns since the epoch? */
+static int
+reload_quiescent(struct vpndns_env* ve, uint64_t epoch)
+{
+	int t;
+	for(t = 0; t < ve->nthreads; t++) {
+		uint64_t e = __atomic_load_n(&ve->threads[t].epoch,
+			__ATOMIC_SEQ_CST);
+		if(e != 0 && e < epoch)
+			return 0;
+	}
+	return 1;
+}
+
+void
+vpndns_snap_delete(struct vpndns_snap* snap, int with_views)
+{
+	if(!snap)
+		return;
+	/* the policy borrows from the configuration the views own */
+	vpndns_policy_delete(snap->policy);
+	if(with_views)
+		vpndns_views_delete(snap->views);
+	free(snap);
+}
+
+/** Free what can be freed, oldest first; call with reload_lock held. */
+static int
+reload_reclaim(struct vpndns_env* ve)
+{
+	while(ve->retired && reload_quiescent(ve, ve->retired->retire_epoch)) {
+		struct vpndns_snap* s = ve->retired;
+		ve->retired = s->next;
+		vpndns_snap_delete(s, 0);
+	}
+	while(ve->retired_views && reload_quiescent(ve,
+		ve->retired_views->retire_epoch) && __atomic_load_n(
+		&ve->retired_views->inflight, __ATOMIC_SEQ_CST) == 0) {
+		struct vpndns_views* v = ve->retired_views;
+		ve->retired_views = v->next_retired;
+		vpndns_views_delete(v);
+	}
+#ifdef __GLIBC__
+	/* give the old lists' memory back to the system */
+	malloc_trim(0);
+#endif
+	return ve->retired == NULL && ve->retired_views == NULL;
+}
+
+/** Append to the tail of a retired list. */
+#define RELOAD_APPEND(head, type, item, nextfield) do {			\
+		type** tail_ = &(head);					\
+		while(*tail_) tail_ = &(*tail_)->nextfield;		\
+		(item)->nextfield = NULL;				\
+		*tail_ = (item);					\
+	} while(0)
+
+void
+vpndns_snap_publish(struct vpndns_env* ve, struct vpndns_snap* snap)
+{
+	struct vpndns_snap* old;
+	uint64_t epoch;
+	int i;
+	lock_basic_lock(&ve->reload_lock);
+	old = ve->snap;
+	__atomic_store_n(&ve->snap, snap, __ATOMIC_SEQ_CST);
+	epoch = __atomic_add_fetch(&ve->epoch, 1, __ATOMIC_SEQ_CST);
+	if(old) {
+		old->retire_epoch = epoch;
+		RELOAD_APPEND(ve->retired, struct vpndns_snap, old, next);
+		if(old->views != snap->views) {
+			old->views->retire_epoch = epoch;
+			RELOAD_APPEND(ve->retired_views, struct vpndns_views,
+				old->views, next_retired);
+		}
+	}
+	lock_basic_unlock(&ve->reload_lock);
+	for(i = 0; i < RELOAD_DRAIN_MS; i++) {
+		int done;
+		lock_basic_lock(&ve->reload_lock);
+		done = reload_reclaim(ve);
+		lock_basic_unlock(&ve->reload_lock);
+		if(done)
+			break;
+		usleep(1000);
+	}
+}
+
+/** Build a new snapshot; with full, re-read vpndns.conf too. */
+static struct vpndns_snap*
+reload_build(struct vpndns_env* ve, struct vpndns_conf* conf,
+	struct vpndns_snap* cur, char* why, size_t whylen)
+{
+	struct vpndns_snap* snap = calloc(1, sizeof(*snap));
+	if(!snap) {
+		snprintf(why, whylen, "out of memory");
+		if(conf)
+			vpndns_conf_delete(conf);
+		return NULL;
+	}
+	snap->views = cur->views;
+	if(conf && !(snap->views = vpndns_views_create(conf, ve->cfg,
+		ve->alloc, ve->hints))) {
+		snprintf(why, whylen, "out of memory creating the views");
+		vpndns_conf_delete(conf);
+		free(snap);
+		return NULL;
+	}
+	if(!(snap->policy = vpndns_policy_create(snap->views->conf, ve->cfg))) {
+		snprintf(why, whylen, "loading the lists failed, see the log");
+		vpndns_snap_delete(snap, conf != NULL);
+		return NULL;
+	}
+	if(conf)
+		(void)vpndns_views_adopt_caches(snap->views, cur->views);
+	return snap;
+}
+
+/** A reload job for the reload thread. */
+struct reload_job {
+	/** the module */
+	struct vpndns_env* ve;
+	/** new configuration for a full reload, NULL for lists only */
+	struct vpndns_conf* conf;
+};
+
+/** The reload thread: build, publish, reclaim. */
+static void*
+reload_thread_main(void* arg)
+{
+	struct reload_job* job = (struct reload_job*)arg;
+	struct vpndns_env* ve = job->ve;
+	struct vpndns_snap* snap;
+	char why[256];
+	/* only the reload thread changes ve->snap, so it reads it freely */
+	struct vpndns_snap* cur = __atomic_load_n(&ve->snap, __ATOMIC_SEQ_CST);
+	why[0] = 0;
+	log_thread_set(NULL);
+	snap = reload_build(ve, job->conf, cur, why, sizeof(why));
+	if(snap) {
+		vpndns_snap_publish(ve, snap);
+		verbose(VERB_OPS, "vpndns: reload done: %u views, %u list "
+			"names", (unsigned)snap->views->nfixed,
+			(unsigned)vpndns_policy_names(snap->policy));
+	} else
+		log_err("vpndns: reload failed, the old state keeps serving: "
+			"%s", why);
+	lock_basic_lock(&ve->reload_lock);
+	if(snap)
+		snprintf(ve->reload_status, sizeof(ve->reload_status),
+			"ok %s", job->conf ? "reload" : "blocklist_reload");
+	else	snprintf(ve->reload_status, sizeof(ve->reload_status),
+			"failed %s: %s", job->conf ? "reload" :
+			"blocklist_reload", why);
+	ve->reload_running = 0;
+	lock_basic_unlock(&ve->reload_lock);
+	free(job);
+	return NULL;
+}
+
+int
+vpndns_reload_start(struct vpndns_env* ve, int full, struct vpndns_out* out)
+{
+	struct reload_job* job;
+	struct vpndns_conf* conf = NULL;
+	lock_basic_lock(&ve->reload_lock);
+	if(ve->reload_running) {
+		lock_basic_unlock(&ve->reload_lock);
+		vpndns_out_printf(out, "error a reload is running already\n");
+		return 0;
+	}
+	ve->reload_running = 1;
+	lock_basic_unlock(&ve->reload_lock);
+	if(ve->reload_thread_started) {
+		ub_thread_join(ve->reload_thread);
+		ve->reload_thread_started = 0;
+	}
+	if(full) {
+		/* parse here, so errors reach the operator's command output;
+		 * the slow part, reading lists, runs on the reload thread */
+		struct vpndns_snap* cur = __atomic_load_n(&ve->snap,
+			__ATOMIC_SEQ_CST);
+		if(!(conf = vpndns_conf_read(cur->views->conf->file, ve->cfg,
+			out))) {
+			vpndns_out_printf(out, "error vpndns.conf rejected, the "
+				"old configuration keeps serving\n");
+			lock_basic_lock(&ve->reload_lock);
+			ve->reload_running = 0;
+			lock_basic_unlock(&ve->reload_lock);
+			return 0;
+		}
+	}
+	if(!(job = calloc(1, sizeof(*job)))) {
+		vpndns_conf_delete(conf);
+		lock_basic_lock(&ve->reload_lock);
+		ve->reload_running = 0;
+		lock_basic_unlock(&ve->reload_lock);
+		vpndns_out_printf(out, "error out of memory\n");
+		return 0;
+	}
+	job->ve = ve;
+	job->conf = conf;
+	ub_thread_create(&ve->reload_thread, reload_thread_main, job);
+	ve->reload_thread_started = 1;
+	return 1;
+}
+
+void
+vpndns_reload_wait(struct vpndns_env* ve)
+{
+	if(ve->reload_thread_started) {
+		ub_thread_join(ve->reload_thread);
+		ve->reload_thread_started = 0;
+	}
+}
+
+void
+vpndns_reload_cleanup(struct vpndns_env* ve)
+{
+	vpndns_reload_wait(ve);
+	while(ve->retired) {
+		struct vpndns_snap* s = ve->retired;
+		ve->retired = s->next;
+		vpndns_snap_delete(s, 0);
+	}
+	while(ve->retired_views) {
+		struct vpndns_views* v = ve->retired_views;
+		ve->retired_views = v->next_retired;
+		vpndns_views_delete(v);
+	}
+}

@@ -1,0 +1,60 @@
+/*
+ * vpndns/reload.h - snapshots, live reload and safe reclamation.
+ *
+ * Copyright (c) 2026, the vpndns contributors. All rights reserved.
+ *
+ * This software is open source; see the LICENSE file for the BSD license.
+ */
+
+/**
+ * \file
+ *
+ * Live reload of vpndns.conf and of the lists, off the worker threads.
+ */
+
+#ifndef VPNDNS_RELOAD_H
+#define VPNDNS_RELOAD_H
+struct vpndns_env;
+struct vpndns_snap;
+struct vpndns_out;
+
+/**
+ * Start a reload on the reload thread.  With full, vpndns.conf is parsed
+ * first, here, and a configuration with errors is rejected whole with the
+ * errors (file:line: reason) in out; the old state keeps serving.
+ * @param ve: the module.
+ * @param full: re-read vpndns.conf; else only the lists.
+ * @param out: command output.
+ * @return true if the reload started.
+ */
+int vpndns_reload_start(struct vpndns_env* ve, int full,
+	struct vpndns_out* out);
+
+/**
+ * Publish a snapshot and retire the current one; frees what the workers
+ * can no longer reach, waiting a bounded time for them.
+ * @param ve: the module.
+ * @param snap: the new snapshot.
+ */
+void vpndns_snap_publish(struct vpndns_env* ve, struct vpndns_snap* snap);
+
+/**
+ * Free a snapshot.
+ * @param snap: the snapshot, may be NULL.
+ * @param with_views: free its view set too.
+ */
+void vpndns_snap_delete(struct vpndns_snap* snap, int with_views);
+
+/**
+ * Wait for a running reload thread to finish.
+ * @param ve: the module.
+ */
+void vpndns_reload_wait(struct vpndns_env* ve);
+
+/**
+ * At exit: wait for the reload thread and free every retired object.
+ * @param ve: the module.
+ */
+void vpndns_reload_cleanup(struct vpndns_env* ve);
+
+#endif /* VPNDNS_RELOAD_H */
