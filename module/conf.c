@@ -63,6 +63,20 @@ conf_err(struct conf_parser* p, const char* fmt, ...)
 	return p->errbuf;
 }
 
+/** Is the port after '@', if any, a number from 1 to 65535? */
+static int
+conf_port_ok(const char* str)
+{
+	const char* at = strchr(str, '@');
+	char* end;
+	long v;
+	if(!at)
+		return 1;
+	v = strtol(at+1, &end, 10);
+	return end != at+1 && (*end == 0 || *end == '#') && v >= 1 &&
+		v <= 65535;
+}
+
 struct vpndns_server*
 vpndns_server_parse(const char* str, const char** err)
 {
@@ -73,7 +87,8 @@ vpndns_server_parse(const char* str, const char** err)
 		*err = "out of memory";
 		return NULL;
 	}
-	if(!authextstrtoaddr(copy, &s->addr, &s->addrlen, &auth)) {
+	if(!conf_port_ok(copy) ||
+		!authextstrtoaddr(copy, &s->addr, &s->addrlen, &auth)) {
 		free(copy);
 		free(s);
 		*err = "invalid server address, expected addr[@port][#tls-name]";
@@ -366,6 +381,14 @@ h_domain_forward(struct conf_parser* p, int argc, char** argv)
 		return conf_err(p, "invalid domain name '%s'", argv[0]);
 	}
 	d->dname_labs = dname_count_labels(d->dname);
+	if(d->dname_labs == 1) {
+		/* "." would replace every view's forwarders */
+		free(d->dname);
+		free(d->str);
+		free(d);
+		return "domain-forward for the root is not allowed; the root "
+			"belongs to the views' own forwarders";
+	}
 	for(tail = &p->conf->domain_fwds; *tail; tail = &(*tail)->next) {
 		if(query_dname_compare((*tail)->dname, d->dname) == 0) {
 			err = conf_err(p, "domain '%s' is already forwarded "
@@ -662,6 +685,20 @@ conf_file_err(struct vpndns_out* errs, const char* file, const char* what)
 	if(errs)
 		vpndns_out_printf(errs, "error %s: %s: %s\n", file, what,
 			strerror(errno));
+}
+
+char*
+vpndns_path(const char* path, struct config_file* cfg, int in_daemon)
+{
+	size_t n;
+	if(!cfg)
+		return strdup(path);
+	if(!in_daemon)
+		return fname_after_chroot(path, cfg, 1);
+	if(cfg->chrootdir && (n = strlen(cfg->chrootdir)) > 0 &&
+		strncmp(path, cfg->chrootdir, n) == 0)
+		return strdup(path + n);
+	return strdup(path);
 }
 
 struct vpndns_conf*

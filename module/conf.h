@@ -129,6 +129,9 @@ struct vpndns_conf {
 	int log_blocked;
 	/** the policy part: blocklists, static records, overrides */
 	struct vpndns_policy_conf* policy;
+	/** read by the daemon, which runs inside its chroot: files named
+	 * in the configuration are opened with the chroot prefix removed */
+	int in_daemon;
 };
 
 /**
@@ -154,6 +157,19 @@ struct vpndns_conf* vpndns_conf_read(const char* file,
  */
 struct vpndns_conf* vpndns_conf_parse(const char* name, const char* text,
 	struct config_file* cfg, int* nerr, struct vpndns_out* errs);
+
+/**
+ * The path under which the running process opens a file named in the
+ * configuration.  unbound-checkconf runs outside the chroot and gets the
+ * full path; the daemon runs inside it (after chroot and chdir to
+ * directory:), so a path that starts with the chroot has that prefix
+ * removed, the way Unbound treats its own files.
+ * @param path: the path as written.
+ * @param cfg: Unbound's configuration, may be NULL.
+ * @param in_daemon: true in the daemon.
+ * @return malloced path, or NULL on malloc failure.
+ */
+char* vpndns_path(const char* path, struct config_file* cfg, int in_daemon);
 
 /**
  * Free a configuration.

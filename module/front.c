@@ -154,6 +154,11 @@ front_encode_entry(struct module_env* env, struct vpndns_snap* snap,
 	if(expired && env->cfg->ede_serve_expired && env->cfg->ede)
 		(void)edns_opt_list_append_ede(&edns->opt_list_out, scratch,
 			LDNS_EDE_STALE_ANSWER, "");
+	if(FLAGS_GET_RCODE(rep->flags) == LDNS_RCODE_SERVFAIL && env->cfg->ede)
+		/* the iterator keeps a failure a few seconds; say why */
+		(void)edns_opt_list_append_ede(&edns->opt_list_out, scratch,
+			LDNS_EDE_NO_REACHABLE_AUTHORITY,
+			"vpndns: the view's forwarders failed (cached)");
 	if(!reply_info_answer_encode(qinfo, rep, id, flags, pkt, *env->now, 1,
 		scratch, udpsize, edns, (int)(edns->bits & EDNS_DO), secure))
 		front_encode_error(env, qinfo, edns, pkt, scratch,
@@ -258,6 +263,14 @@ front_run(struct vpndns_env* ve, struct vpndns_snap* snap,
 	if(!(view = vpndns_views_classify(snap->views, &repinfo->client_addr,
 		repinfo->client_addrlen, &fail)))
 		return front_no_view(env, qinfo, edns, pkt, scratch, fail);
+	if(qinfo->qclass == LDNS_RR_CLASS_ANY) {
+		/* the iterator answers class ANY with per-class subqueries,
+		 * which the mesh shares between clients regardless of view */
+		front_encode_error(env, qinfo, edns, pkt, scratch,
+			LDNS_RCODE_REFUSED, LDNS_EDE_NOT_SUPPORTED,
+			"vpndns: QCLASS ANY is not supported");
+		return vpndns_front_reply;
+	}
 	st = vpndns_view_stats_get(view, env);
 	st->queries++;
 	if(vpndns_policy_front(snap->policy, env, view, repinfo, qinfo, edns,

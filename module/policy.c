@@ -80,6 +80,8 @@ struct vpndns_policy {
 	struct vpndns_policy_conf* pc;
 	/** the configuration (borrowed), for view definitions */
 	struct vpndns_conf* conf;
+	/** Unbound's configuration, for file paths under chroot */
+	struct config_file* cfg;
 	/** global lists and allow entries */
 	struct blockset* global;
 	/** per-view sets, by view definition index; NULL entries */
@@ -197,13 +199,17 @@ policy_build_set(struct vpndns_policy* policy, const char* view)
 		if((view == NULL) != (d->view == NULL) ||
 			(view && strcmp(view, d->view) != 0))
 			continue;
+		char* path = vpndns_path(d->path, policy->cfg,
+			policy->conf->in_daemon);
 		listparse_cb_init(&cb, b, d->id, d->exact);
-		if(!listparse_path(d->path, &cb)) {
+		if(!path || !listparse_path(path, &cb)) {
 			log_err("vpndns: blocklist %s (%s:%d) could not be "
 				"loaded", d->path, policy->conf->file, d->line);
+			free(path);
 			blockset_builder_delete(b);
 			return NULL;
 		}
+		free(path);
 		policy->stats.names += cb.stats.names;
 		policy->stats.allows += cb.stats.allows;
 		policy->stats.skipped += cb.stats.skipped;
@@ -327,16 +333,21 @@ static int
 policy_load_static(struct vpndns_policy* policy)
 {
 	struct listparse_cb cb;
+	char* path;
 	if(!policy->pc->static_file)
 		return 1;
 	listparse_cb_init(&cb, NULL, 0, 0);
-	if(!listparse_hosts_records(policy->pc->static_file,
-		policy_static_record, policy, &cb)) {
+	path = vpndns_path(policy->pc->static_file, policy->cfg,
+		policy->conf->in_daemon);
+	if(!path || !listparse_hosts_records(path, policy_static_record,
+		policy, &cb)) {
 		log_err("vpndns: static-records %s (%s:%d) could not be loaded",
 			policy->pc->static_file, policy->conf->file,
 			policy->pc->static_line);
+		free(path);
 		return 0;
 	}
+	free(path);
 	name_tree_init_parents(&policy->statics);
 	name_tree_init_parents(&policy->ptrs);
 	return 1;
@@ -372,6 +383,7 @@ vpndns_policy_create(struct vpndns_conf* conf, struct config_file* cfg)
 	if(!policy)
 		return NULL;
 	policy->conf = conf;
+	policy->cfg = cfg;
 	policy->pc = conf->policy;
 	policy->log_blocked = conf->log_blocked;
 	policy->ede = cfg ? cfg->ede : 1;

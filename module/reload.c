@@ -250,8 +250,10 @@ vpndns_reload_start(struct vpndns_env* ve, int full, struct vpndns_out* out)
 		 * the slow part, reading lists, runs on the reload thread */
 		struct vpndns_snap* cur = __atomic_load_n(&ve->snap,
 			__ATOMIC_SEQ_CST);
-		if(!(conf = vpndns_conf_read(cur->views->conf->file, ve->cfg,
-			out))) {
+		if((conf = vpndns_conf_read(cur->views->conf->file, ve->cfg,
+			out)))
+			conf->in_daemon = 1;
+		else {
 			vpndns_out_printf(out, "error vpndns.conf rejected, the "
 				"old configuration keeps serving\n");
 			lock_basic_lock(&ve->reload_lock);

@@ -71,6 +71,10 @@ view_make_dp(uint8_t* zone, struct vpndns_server* servers, int tls,
 		}
 	}
 	dp->ssl_upstream = (uint8_t)(tls || (cfg && cfg->ssl_upstream));
+	/* forward-first off: Unbound marks it this way, and the iterator
+	 * then never falls back to the parent (for a domain forward, the
+	 * view's "." forwarders) when these servers fail */
+	dp->has_parent_side_NS = 1;
 	dp->tcp_upstream = (uint8_t)(cfg && cfg->tcp_upstream);
 	return dp;
 }

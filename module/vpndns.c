@@ -81,7 +81,7 @@ vpndns_module_conf_known(const char* module_conf)
 
 /** Read the configuration file named in unbound.conf. */
 static struct vpndns_conf*
-vpndns_read_conf(struct config_file* cfg)
+vpndns_read_conf(struct config_file* cfg, int in_daemon)
 {
 	struct vpndns_conf* conf;
 	char* file;
@@ -90,11 +90,12 @@ vpndns_read_conf(struct config_file* cfg)
 			"<file> in the server: clause");
 		return NULL;
 	}
-	if(!(file = fname_after_chroot(cfg->vpndns_config, cfg, 1))) {
+	if(!(file = vpndns_path(cfg->vpndns_config, cfg, in_daemon))) {
 		log_err("vpndns: out of memory");
 		return NULL;
 	}
-	conf = vpndns_conf_read(file, cfg, NULL);
+	if((conf = vpndns_conf_read(file, cfg, NULL)))
+		conf->in_daemon = in_daemon;
 	free(file);
 	return conf;
 }
@@ -136,7 +137,7 @@ vpndns_init(struct module_env* env, int id)
 			"\"vpndns iterator\"", env->cfg->module_conf);
 		return 0;
 	}
-	if(!(conf = vpndns_read_conf(env->cfg)))
+	if(!(conf = vpndns_read_conf(env->cfg, env->alloc != NULL)))
 		return 0;
 	if(!(ve = vpndns_env_create(env, id)) ||
 		!(snap = calloc(1, sizeof(*snap)))) {
@@ -275,6 +276,13 @@ vpndns_op_new(struct vpndns_env* ve, struct vpndns_snap* snap,
 	if(!(view = vpndns_query_view(ve, snap, qstate, id)))
 		return;
 	vq->view = view;
+	if(qstate->qinfo.qclass == LDNS_RR_CLASS_ANY) {
+		/* its per-class subqueries would be shared across views */
+		vpndns_answer_error(qstate, id, LDNS_RCODE_REFUSED,
+			LDNS_EDE_NOT_SUPPORTED, "vpndns: QCLASS ANY is not "
+			"supported");
+		return;
+	}
 	if(vpndns_policy_query(snap->policy, qstate, id, view))
 		return;
 	if(!(venv = vpndns_views_env_owner(ve->hints, qstate->env) ?

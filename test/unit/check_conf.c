@@ -185,6 +185,14 @@ START_TEST(test_errors_name_line)
 	assert_rejected("view: a \"unterminated 192.0.2.1\n",
 		"t.conf:1: unterminated quote");
 	assert_rejected("forward: 10.0.0.0/8\n", "t.conf:1: expected: forward:");
+	assert_rejected("domain-forward: . 192.0.2.1\n",
+		"t.conf:1: domain-forward for the root is not allowed");
+	assert_rejected("view: a 192.0.2.1@99999\n",
+		"t.conf:1: server '192.0.2.1@99999': invalid server address");
+	assert_rejected("view: a 192.0.2.1@0\n",
+		"t.conf:1: server '192.0.2.1@0': invalid server address");
+	assert_rejected("view: a 192.0.2.1@53x\n",
+		"t.conf:1: server '192.0.2.1@53x': invalid server address");
 }
 END_TEST
 
