@@ -574,6 +574,29 @@ conf_split(char* s, char** argv, int max, const char** err)
 	}
 }
 
+int
+vpndns_conf_line_key(const char* line, char* kw, size_t kwlen, char* arg,
+	size_t arglen)
+{
+	char* argv[CONF_MAX_ARGS];
+	const char* err = NULL;
+	char* copy = strdup(line);
+	int argc;
+	size_t n;
+	if(!copy)
+		return 0;
+	argc = conf_split(copy, argv, CONF_MAX_ARGS, &err);
+	if(argc < 1 || (n = strlen(argv[0])) < 2 || argv[0][n-1] != ':') {
+		free(copy);
+		return 0;
+	}
+	argv[0][n-1] = 0;
+	snprintf(kw, kwlen, "%s", argv[0]);
+	snprintf(arg, arglen, "%s", argc > 1 ? argv[1] : "");
+	free(copy);
+	return 1;
+}
+
 /** Dispatch one split line to its handler. */
 static const char*
 conf_dispatch(struct conf_parser* p, int argc, char** argv)
@@ -670,7 +693,7 @@ vpndns_conf_parse(const char* name, const char* text,
 	if(p.nerr == 0)
 		conf_finish(&p);
 	*nerr = p.nerr;
-	if(p.nerr) {
+	if(p.nerr || !(p.conf->text = strdup(text))) {
 		vpndns_conf_delete(p.conf);
 		return NULL;
 	}
@@ -770,5 +793,6 @@ vpndns_conf_delete(struct vpndns_conf* conf)
 	}
 	vpndns_policy_conf_delete(conf);
 	free(conf->file);
+	free(conf->text);
 	free(conf);
 }

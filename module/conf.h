@@ -107,6 +107,8 @@ struct vpndns_domain_fwd {
 struct vpndns_conf {
 	/** the file name */
 	char* file;
+	/** the text it was parsed from; live changes edit a copy */
+	char* text;
 	/** view definitions, in file order (named, forward: and default) */
 	struct vpndns_viewdef* views;
 	/** client rules, addr_tree of struct vpndns_client_rule */
@@ -157,6 +159,18 @@ struct vpndns_conf* vpndns_conf_read(const char* file,
  */
 struct vpndns_conf* vpndns_conf_parse(const char* name, const char* text,
 	struct config_file* cfg, int* nerr, struct vpndns_out* errs);
+
+/**
+ * Split a configuration line into its keyword and first argument.
+ * @param line: the line (not changed).
+ * @param kw: returns the keyword without the colon.
+ * @param kwlen: size of kw.
+ * @param arg: returns the first argument, or "".
+ * @param arglen: size of arg.
+ * @return false if the line has no keyword (blank, comment, garbage).
+ */
+int vpndns_conf_line_key(const char* line, char* kw, size_t kwlen,
+	char* arg, size_t arglen);
 
 /**
  * The path under which the running process opens a file named in the

@@ -22,6 +22,14 @@
 #include "vpndns/view.h"
 #include "vpndns/conf.h"
 #include "vpndns/reload.h"
+#include "vpndns/live.h"
+#include "util/module.h"
+#include "util/data/dname.h"
+#include "util/data/packed_rrset.h"
+#include "util/data/msgreply.h"
+#include "services/cache/dns.h"
+#include "sldns/str2wire.h"
+#include "sldns/rrdef.h"
 #include "vpndns/policy.h"
 #include "util/net_help.h"
 #include "util/storage/slabhash.h"
@@ -78,10 +86,12 @@ ctl_list_view(struct vpndns_view* view, void* arg)
 	struct vpndns_out* out = (struct vpndns_out*)arg;
 	vpndns_out_printf(out, "view %s forwarders", view->name);
 	ctl_print_servers(out, view->servers);
+	vpndns_out_printf(out, " last_ok=%lld last_fail=%lld",
+		(long long)view->last_ok, (long long)view->last_fail);
 	vpndns_out_printf(out, " msg_cache_count=%u rrset_cache_count=%u "
 		"msg_cache_mem=%u rrset_cache_mem=%u\n",
-		(unsigned)slabhash_get_size(view->msg_cache),
-		(unsigned)slabhash_get_size(&view->rrset_cache->table),
+		(unsigned)vpndns_cache_count(view->msg_cache),
+		(unsigned)vpndns_cache_count(&view->rrset_cache->table),
 		(unsigned)slabhash_get_mem(view->msg_cache),
 		(unsigned)slabhash_get_mem(&view->rrset_cache->table));
 }
@@ -138,6 +148,160 @@ ctl_lookup(struct vpndns_snap* snap, struct vpndns_out* out, int argc,
 	vpndns_out_printf(out, "\n");
 }
 
+/** Arguments to find a view by name. */
+struct ctl_find {
+	/** the name */
+	const char* name;
+	/** the view found */
+	struct vpndns_view* view;
+};
+
+/** Match a view by name. */
+static void
+ctl_find_name(struct vpndns_view* view, void* arg)
+{
+	struct ctl_find* f = (struct ctl_find*)arg;
+	if(!f->view && strcmp(view->name, f->name) == 0)
+		f->view = view;
+}
+
+/** The view named, or the view of the client address; NULL with an
+ * error printed. */
+static struct vpndns_view*
+ctl_view_arg(struct vpndns_snap* snap, const char* arg,
+	struct vpndns_out* out)
+{
+	struct sockaddr_storage addr;
+	socklen_t addrlen;
+	struct ctl_find f;
+	f.name = arg;
+	f.view = NULL;
+	vpndns_views_foreach(snap->views, ctl_find_name, &f);
+	if(f.view)
+		return f.view;
+	if(ipstrtoaddr(arg, 0, &addr, &addrlen)) {
+		enum vpndns_classify_fail fail = vpndns_classify_refused;
+		struct vpndns_view* v = vpndns_views_classify(snap->views,
+			&addr, addrlen, &fail);
+		if(v)
+			return v;
+		vpndns_out_printf(out, "error client %s has no view\n", arg);
+		return NULL;
+	}
+	vpndns_out_printf(out, "error '%s' is neither a view nor an IP "
+		"address\n", arg);
+	return NULL;
+}
+
+/** vpndns_flush <view|client-address>: empty one view's caches. */
+static void
+ctl_flush(struct vpndns_snap* snap, struct vpndns_out* out, int argc,
+	char** argv)
+{
+	struct vpndns_view* view;
+	if(argc != 1) {
+		vpndns_out_printf(out, "error usage: vpndns_flush "
+			"<view|client-address>\n");
+		return;
+	}
+	if(!(view = ctl_view_arg(snap, argv[0], out)))
+		return;
+	slabhash_clear(view->msg_cache);
+	slabhash_clear(&view->rrset_cache->table);
+	vpndns_out_printf(out, "ok flushed view %s\n", view->name);
+}
+
+/** The types vpndns_flush_name removes, as Unbound's flush does. */
+static const uint16_t ctl_flush_types[] = { LDNS_RR_TYPE_A,
+	LDNS_RR_TYPE_AAAA, LDNS_RR_TYPE_NS, LDNS_RR_TYPE_SOA,
+	LDNS_RR_TYPE_CNAME, LDNS_RR_TYPE_DNAME, LDNS_RR_TYPE_MX,
+	LDNS_RR_TYPE_PTR, LDNS_RR_TYPE_SRV, LDNS_RR_TYPE_NAPTR,
+	LDNS_RR_TYPE_TXT, LDNS_RR_TYPE_SVCB, LDNS_RR_TYPE_HTTPS, 0 };
+
+/** vpndns_flush_name <view|client-address> <name>. */
+static void
+ctl_flush_name(struct vpndns_snap* snap, struct vpndns_out* out, int argc,
+	char** argv, struct module_env* env)
+{
+	struct vpndns_view* view;
+	struct module_env* venv;
+	uint8_t* nm;
+	size_t nmlen;
+	int i;
+	if(argc != 2) {
+		vpndns_out_printf(out, "error usage: vpndns_flush_name "
+			"<view|client-address> <name>\n");
+		return;
+	}
+	if(!(view = ctl_view_arg(snap, argv[0], out)))
+		return;
+	if(!(nm = sldns_str2wire_dname(argv[1], &nmlen))) {
+		vpndns_out_printf(out, "error '%s' is not a domain name\n",
+			argv[1]);
+		return;
+	}
+	if(!env || !(venv = vpndns_view_env(view, env))) {
+		free(nm);
+		vpndns_out_printf(out, "error no environment for the view\n");
+		return;
+	}
+	for(i = 0; ctl_flush_types[i]; i++) {
+		rrset_cache_remove(view->rrset_cache, nm, nmlen,
+			ctl_flush_types[i], LDNS_RR_CLASS_IN, 0);
+		msg_cache_remove(venv, nm, nmlen, ctl_flush_types[i],
+			LDNS_RR_CLASS_IN, 0);
+		msg_cache_remove(venv, nm, nmlen, ctl_flush_types[i],
+			LDNS_RR_CLASS_IN, BIT_CD);
+	}
+	free(nm);
+	vpndns_out_printf(out, "ok flushed %s in view %s\n", argv[1],
+		view->name);
+}
+
+/** Print the rrsets of a view's cache. */
+static void
+ctl_dump_table(struct lruhash* table, struct vpndns_out* out, time_t now)
+{
+	struct lruhash_entry* e;
+	lock_quick_lock(&table->lock);
+	for(e = table->lru_start; e; e = e->lru_next) {
+		struct ub_packed_rrset_key* k = (struct ub_packed_rrset_key*)
+			e->key;
+		struct packed_rrset_data* d;
+		size_t i;
+		lock_rw_rdlock(&e->lock);
+		d = (struct packed_rrset_data*)e->data;
+		for(i = 0; d && i < d->count + d->rrsig_count; i++) {
+			char buf[65535];
+			if(packed_rr_to_string(k, i, now, buf, sizeof(buf)))
+				vpndns_out_printf(out, "%s", buf);
+		}
+		lock_rw_unlock(&e->lock);
+	}
+	lock_quick_unlock(&table->lock);
+}
+
+/** vpndns_dump_cache <view|client-address>: the view's rrsets. */
+static void
+ctl_dump_cache(struct vpndns_snap* snap, struct vpndns_out* out, int argc,
+	char** argv, struct module_env* env)
+{
+	struct vpndns_view* view;
+	size_t i;
+	if(argc != 1) {
+		vpndns_out_printf(out, "error usage: vpndns_dump_cache "
+			"<view|client-address>\n");
+		return;
+	}
+	if(!(view = ctl_view_arg(snap, argv[0], out)))
+		return;
+	vpndns_out_printf(out, ";view %s\n", view->name);
+	for(i = 0; i < view->rrset_cache->table.size; i++)
+		ctl_dump_table(view->rrset_cache->table.array[i], out,
+			env ? *env->now : 0);
+	vpndns_out_printf(out, ";end\n");
+}
+
 /** Split a command line in place into words. */
 static int
 ctl_split(char* s, char** argv, int max)
@@ -164,9 +328,15 @@ struct ctl_command {
 	/** handler for commands that read the snapshot; argv excludes the
 	 * command name */
 	void (*run)(struct vpndns_snap*, struct vpndns_out*, int, char**);
+	/** as run, for commands that need the calling thread's env */
+	void (*run_env)(struct vpndns_snap*, struct vpndns_out*, int, char**,
+		struct module_env*);
 	/** handler for commands that manage the module (reloads); they run
 	 * outside vpndns_enter, since they may wait for the reload thread */
 	void (*manage)(struct vpndns_env*, struct vpndns_out*, int, char**);
+	/** a configuration change, run by vpndns_live_cmd (also outside
+	 * vpndns_enter) */
+	int live;
 };
 
 /** vpndns_list takes no arguments. */
@@ -232,14 +402,52 @@ ctl_status(struct vpndns_env* ve, struct vpndns_out* out, int argc,
 		(unsigned)vpndns_policy_names(snap->policy));
 }
 
+/** vpndns_static_reload: re-read the static records; lists are kept. */
+static void
+ctl_static_reload(struct vpndns_env* ve, struct vpndns_out* out, int argc,
+	char** ATTR_UNUSED(argv))
+{
+	if(argc != 0) {
+		vpndns_out_printf(out, "error usage: vpndns_static_reload\n");
+		return;
+	}
+	if(vpndns_reload_apply(ve, NULL, "static_reload", out))
+		vpndns_out_printf(out, "ok\n");
+}
+
+/** vpndns_allow_list */
+static void
+ctl_allow_list(struct vpndns_snap* snap, struct vpndns_out* out, int argc,
+	char** ATTR_UNUSED(argv))
+{
+	if(argc != 0) {
+		vpndns_out_printf(out, "error usage: vpndns_allow_list\n");
+		return;
+	}
+	vpndns_live_allow_list(snap, out);
+}
+
 /** The commands. */
 static const struct ctl_command ctl_commands[] = {
-	{ "vpndns_list", ctl_list_cmd, NULL },
-	{ "vpndns_lookup", ctl_lookup, NULL },
-	{ "vpndns_reload", NULL, ctl_reload },
-	{ "vpndns_blocklist_reload", NULL, ctl_blocklist_reload },
-	{ "vpndns_status", NULL, ctl_status },
-	{ NULL, NULL, NULL }
+	{ "vpndns_list", ctl_list_cmd, NULL, NULL, 0 },
+	{ "vpndns_lookup", ctl_lookup, NULL, NULL, 0 },
+	{ "vpndns_flush", ctl_flush, NULL, NULL, 0 },
+	{ "vpndns_flush_name", NULL, ctl_flush_name, NULL, 0 },
+	{ "vpndns_dump_cache", NULL, ctl_dump_cache, NULL, 0 },
+	{ "vpndns_allow_list", ctl_allow_list, NULL, NULL, 0 },
+	{ "vpndns_reload", NULL, NULL, ctl_reload, 0 },
+	{ "vpndns_blocklist_reload", NULL, NULL, ctl_blocklist_reload, 0 },
+	{ "vpndns_static_reload", NULL, NULL, ctl_static_reload, 0 },
+	{ "vpndns_status", NULL, NULL, ctl_status, 0 },
+	{ "vpndns_forward_add", NULL, NULL, NULL, 1 },
+	{ "vpndns_forward_remove", NULL, NULL, NULL, 1 },
+	{ "vpndns_reflect_add", NULL, NULL, NULL, 1 },
+	{ "vpndns_reflect_remove", NULL, NULL, NULL, 1 },
+	{ "vpndns_domain_forward_add", NULL, NULL, NULL, 1 },
+	{ "vpndns_domain_forward_remove", NULL, NULL, NULL, 1 },
+	{ "vpndns_allow_add", NULL, NULL, NULL, 1 },
+	{ "vpndns_allow_remove", NULL, NULL, NULL, 1 },
+	{ NULL, NULL, NULL, NULL, 0 }
 };
 
 /** Run a command from the table. */
@@ -248,11 +456,17 @@ ctl_run(struct vpndns_env* ve, struct module_env* env,
 	const struct ctl_command* c, struct vpndns_out* out, int argc,
 	char** argv)
 {
+	if(c->live) {
+		vpndns_live_cmd(ve, c->name, argc, argv, out);
+		return;
+	}
 	if(c->manage) {
 		c->manage(ve, out, argc, argv);
 		return;
 	}
-	c->run(vpndns_enter(ve, env), out, argc, argv);
+	if(c->run_env)
+		c->run_env(vpndns_enter(ve, env), out, argc, argv, env);
+	else	c->run(vpndns_enter(ve, env), out, argc, argv);
 	vpndns_leave(ve, env);
 }
 

@@ -45,8 +45,8 @@
 #include "sldns/rrdef.h"
 #include "sldns/pkthdr.h"
 
-/** list id of the allow entries of vpndns.conf */
-#define POLICY_ALLOW_LIST 0
+/** list id of the allow entries of vpndns.conf, in the allow set */
+#define POLICY_ALLOW_LIST 1
 /** most addresses of one static name that are answered */
 #define POLICY_MAX_STATIC_ADDRS 32
 
@@ -74,6 +74,24 @@ struct policy_ptr {
 	size_t target_len;
 };
 
+/**
+ * A compiled set of lists.  While its list definitions are unchanged, a
+ * new policy (after a forwarding change or an allow change) shares it
+ * with the old one instead of reading the files again.
+ */
+struct policy_set {
+	/** the compiled names */
+	struct blockset* bs;
+	/** the list definitions it was built from, to recognise it */
+	char* key;
+	/** list paths by list id (1..), for EDE text */
+	char** names;
+	/** number of entries in names */
+	size_t nnames;
+	/** policies using it; changed under the module's reload lock */
+	int refs;
+};
+
 /** The runtime policy. */
 struct vpndns_policy {
 	/** the configuration part it was built from (borrowed) */
@@ -82,16 +100,16 @@ struct vpndns_policy {
 	struct vpndns_conf* conf;
 	/** Unbound's configuration, for file paths under chroot */
 	struct config_file* cfg;
-	/** global lists and allow entries */
-	struct blockset* global;
+	/** global lists */
+	struct policy_set* global;
+	/** the allow entries of vpndns.conf */
+	struct policy_set* allows;
 	/** per-view sets, by view definition index; NULL entries */
-	struct blockset** view_sets;
+	struct policy_set** view_sets;
 	/** per-view block actions, by view definition index; NULL: global */
 	struct vpndns_action** view_actions;
 	/** number of view definitions */
 	size_t nviews;
-	/** list paths by list id, for EDE text */
-	char** list_names;
 	/** static names, a name tree of struct policy_static */
 	rbtree_type statics;
 	/** static PTR records, a name tree of struct policy_ptr */
@@ -128,8 +146,8 @@ struct policy_match {
 	struct policy_ptr* ptr;
 	/** the regex, for policy_regex */
 	struct vpndns_regex_def* regex;
-	/** list id of the deciding entry, for policy_blocked */
-	uint16_t list_id;
+	/** name of the deciding list, for policy_blocked */
+	const char* list_name;
 };
 
 /** Free a node of a name tree of statics. */
@@ -151,22 +169,33 @@ policy_ptr_free(rbnode_type* n, void* ATTR_UNUSED(arg))
 	free(p);
 }
 
+/** Drop a reference to a set, freeing it with the last one. */
+static void
+policy_set_release(struct policy_set* set)
+{
+	size_t i;
+	if(!set || --set->refs > 0)
+		return;
+	blockset_delete(set->bs);
+	for(i = 0; set->names && i < set->nnames; i++)
+		free(set->names[i]);
+	free(set->names);
+	free(set->key);
+	free(set);
+}
+
 void
 vpndns_policy_delete(struct vpndns_policy* policy)
 {
 	size_t i;
 	if(!policy)
 		return;
-	blockset_delete(policy->global);
+	policy_set_release(policy->global);
+	policy_set_release(policy->allows);
 	for(i = 0; policy->view_sets && i < policy->nviews; i++)
-		blockset_delete(policy->view_sets[i]);
+		policy_set_release(policy->view_sets[i]);
 	free(policy->view_sets);
 	free(policy->view_actions);
-	if(policy->list_names) {
-		for(i = 0; i <= policy->pc->nlists; i++)
-			free(policy->list_names[i]);
-		free(policy->list_names);
-	}
 	traverse_postorder(&policy->statics, policy_static_free, NULL);
 	traverse_postorder(&policy->ptrs, policy_ptr_free, NULL);
 	free(policy);
@@ -185,29 +214,56 @@ policy_view_index(struct vpndns_conf* conf, const char* name)
 	return -1;
 }
 
-/** Load the lists that belong to one set (global: view NULL). */
-static struct blockset*
-policy_build_set(struct vpndns_policy* policy, const char* view)
+/** Does a list definition belong to the set of a view (NULL: global)? */
+static int
+policy_list_in(struct vpndns_list_def* d, const char* view)
+{
+	if(view == NULL)
+		return d->view == NULL;
+	return d->view != NULL && strcmp(view, d->view) == 0;
+}
+
+/** The key of a set: its list definitions, one per line. */
+static char*
+policy_set_key(struct vpndns_policy* policy, const char* view)
+{
+	struct vpndns_list_def* d;
+	size_t len = 16 + (view ? strlen(view) : 0), n;
+	char* key;
+	for(d = policy->pc->lists; d; d = d->next)
+		if(policy_list_in(d, view))
+			len += strlen(d->path) + 4;
+	if(!(key = malloc(len)))
+		return NULL;
+	n = (size_t)snprintf(key, len, "%s\n", view ? view : "");
+	for(d = policy->pc->lists; d; d = d->next)
+		if(policy_list_in(d, view))
+			n += (size_t)snprintf(key+n, len-n, "%s\t%d\n", d->path,
+				d->exact);
+	return key;
+}
+
+/** Read the lists of one set into a builder; ids count from 1. */
+static int
+policy_load_lists(struct vpndns_policy* policy, struct policy_set* set,
+	struct blockset_builder* b, const char* view)
 {
 	struct vpndns_list_def* d;
 	struct listparse_cb cb;
-	struct blockset_builder* b = blockset_builder_create();
-	int any = 0;
-	if(!b)
-		return NULL;
 	for(d = policy->pc->lists; d; d = d->next) {
-		if((view == NULL) != (d->view == NULL) ||
-			(view && strcmp(view, d->view) != 0))
+		char* path;
+		if(!policy_list_in(d, view))
 			continue;
-		char* path = vpndns_path(d->path, policy->cfg,
+		path = vpndns_path(d->path, policy->cfg,
 			policy->conf->in_daemon);
-		listparse_cb_init(&cb, b, d->id, d->exact);
+		set->names[set->nnames] = strdup(d->path);
+		listparse_cb_init(&cb, b, (uint16_t)(set->nnames), d->exact);
+		set->nnames++;
 		if(!path || !listparse_path(path, &cb)) {
 			log_err("vpndns: blocklist %s (%s:%d) could not be "
 				"loaded", d->path, policy->conf->file, d->line);
 			free(path);
-			blockset_builder_delete(b);
-			return NULL;
+			return 0;
 		}
 		free(path);
 		policy->stats.names += cb.stats.names;
@@ -215,38 +271,104 @@ policy_build_set(struct vpndns_policy* policy, const char* view)
 		policy->stats.skipped += cb.stats.skipped;
 		policy->stats.invalid += cb.stats.invalid;
 		policy->stats.files += cb.stats.files;
-		any = 1;
 	}
-	if(!view) {
-		struct vpndns_name_def* a;
-		for(a = policy->pc->allows; a; a = a->next) {
-			if(!blockset_builder_add_text(b, a->name,
-				BS_ALLOW_DEFAULT, POLICY_ALLOW_LIST)) {
-				blockset_builder_delete(b);
-				return NULL;
-			}
-			any = 1;
-		}
-	}
-	(void)any;
-	return blockset_builder_finish(b);
+	return 1;
 }
 
-/** Build the global and per-view sets. */
+/** Build a set: the lists of a view (NULL: global), or the allow
+ * entries of vpndns.conf. */
+static struct policy_set*
+policy_set_build(struct vpndns_policy* policy, const char* view,
+	int allows)
+{
+	struct vpndns_list_def* d;
+	struct vpndns_name_def* a;
+	struct blockset_builder* b;
+	struct policy_set* set = calloc(1, sizeof(*set));
+	size_t n = 2;
+	for(d = policy->pc->lists; d; d = d->next)
+		n++;
+	if(!set || !(set->names = calloc(n, sizeof(char*))) ||
+		!(b = blockset_builder_create())) {
+		if(set)
+			free(set->names);
+		free(set);
+		return NULL;
+	}
+	set->refs = 1;
+	/* id 0 is unused, so a list id is never 0 */
+	set->nnames = 1;
+	if(allows) {
+		set->names[set->nnames++] = strdup("allow");
+		for(a = policy->pc->allows; a; a = a->next) {
+			if(!blockset_builder_add_text(b, a->name,
+				BS_ALLOW_DEFAULT, POLICY_ALLOW_LIST))
+				goto fail;
+		}
+	} else if(!(set->key = policy_set_key(policy, view)) ||
+		!policy_load_lists(policy, set, b, view))
+		goto fail;
+	if(!(set->bs = blockset_builder_finish(b))) {
+		policy_set_release(set);
+		return NULL;
+	}
+	return set;
+fail:
+	blockset_builder_delete(b);
+	policy_set_release(set);
+	return NULL;
+}
+
+/** Find a set of the previous policy built from the same lists. */
+static struct policy_set*
+policy_set_find(struct vpndns_policy* prev, const char* key)
+{
+	size_t i;
+	if(!prev || !key)
+		return NULL;
+	if(prev->global && strcmp(prev->global->key, key) == 0)
+		return prev->global;
+	for(i = 0; prev->view_sets && i < prev->nviews; i++)
+		if(prev->view_sets[i] && strcmp(prev->view_sets[i]->key,
+			key) == 0)
+			return prev->view_sets[i];
+	return NULL;
+}
+
+/** Get the set of a view's lists: shared from prev, or loaded. */
+static struct policy_set*
+policy_set_get(struct vpndns_policy* policy, struct vpndns_policy* prev,
+	const char* view)
+{
+	struct policy_set* set;
+	char* key = policy_set_key(policy, view);
+	if(!key)
+		return NULL;
+	if((set = policy_set_find(prev, key))) {
+		set->refs++;
+		free(key);
+		return set;
+	}
+	free(key);
+	return policy_set_build(policy, view, 0);
+}
+
+/** Build the global, allow and per-view sets. */
 static int
-policy_build_sets(struct vpndns_policy* policy)
+policy_build_sets(struct vpndns_policy* policy, struct vpndns_policy* prev)
 {
 	struct vpndns_viewdef* d;
 	struct vpndns_list_def* l;
 	size_t i = 0;
-	if(!(policy->global = policy_build_set(policy, NULL)))
+	if(!(policy->global = policy_set_get(policy, prev, NULL)) ||
+		!(policy->allows = policy_set_build(policy, NULL, 1)))
 		return 0;
 	for(d = policy->conf->views; d; d = d->next, i++) {
 		for(l = policy->pc->lists; l; l = l->next) {
 			if(l->view && strcmp(l->view, d->name) == 0)
 				break;
 		}
-		if(l && !(policy->view_sets[i] = policy_build_set(policy,
+		if(l && !(policy->view_sets[i] = policy_set_get(policy, prev,
 			d->name)))
 			return 0;
 	}
@@ -353,30 +475,21 @@ policy_load_static(struct vpndns_policy* policy)
 	return 1;
 }
 
-/** Fill the list names and per-view actions. */
-static int
+/** Fill the per-view actions. */
+static void
 policy_index(struct vpndns_policy* policy)
 {
-	struct vpndns_list_def* l;
 	struct vpndns_view_action* va;
-	if(!(policy->list_names = calloc((size_t)policy->pc->nlists + 1,
-		sizeof(char*))) || !(policy->list_names[POLICY_ALLOW_LIST] =
-		strdup("allow")))
-		return 0;
-	for(l = policy->pc->lists; l; l = l->next) {
-		if(!(policy->list_names[l->id] = strdup(l->path)))
-			return 0;
-	}
 	for(va = policy->pc->view_actions; va; va = va->next) {
 		int i = policy_view_index(policy->conf, va->view);
 		if(i >= 0)
 			policy->view_actions[i] = &va->action;
 	}
-	return 1;
 }
 
 struct vpndns_policy*
-vpndns_policy_create(struct vpndns_conf* conf, struct config_file* cfg)
+vpndns_policy_create(struct vpndns_conf* conf, struct config_file* cfg,
+	struct vpndns_policy* prev)
 {
 	struct vpndns_viewdef* d;
 	struct vpndns_policy* policy = calloc(1, sizeof(*policy));
@@ -391,15 +504,15 @@ vpndns_policy_create(struct vpndns_conf* conf, struct config_file* cfg)
 	name_tree_init(&policy->ptrs);
 	for(d = conf->views; d; d = d->next)
 		policy->nviews++;
-	if((policy->nviews && (!(policy->view_sets = calloc(policy->nviews,
+	if(policy->nviews && (!(policy->view_sets = calloc(policy->nviews,
 		sizeof(*policy->view_sets))) || !(policy->view_actions = calloc(
-		policy->nviews, sizeof(*policy->view_actions))))) ||
-		!policy_index(policy)) {
+		policy->nviews, sizeof(*policy->view_actions))))) {
 		log_err("vpndns: out of memory");
 		vpndns_policy_delete(policy);
 		return NULL;
 	}
-	if(!policy_build_sets(policy) || !policy_load_static(policy)) {
+	policy_index(policy);
+	if(!policy_build_sets(policy, prev) || !policy_load_static(policy)) {
 		vpndns_policy_delete(policy);
 		return NULL;
 	}
@@ -417,9 +530,11 @@ vpndns_policy_get_mem(struct vpndns_policy* policy)
 	size_t mem, i;
 	if(!policy)
 		return 0;
-	mem = sizeof(*policy) + blockset_get_mem(policy->global);
+	mem = sizeof(*policy) + blockset_get_mem(policy->global->bs) +
+		blockset_get_mem(policy->allows->bs);
 	for(i = 0; policy->view_sets && i < policy->nviews; i++)
-		mem += blockset_get_mem(policy->view_sets[i]);
+		if(policy->view_sets[i])
+			mem += blockset_get_mem(policy->view_sets[i]->bs);
 	mem += policy->nstatic * sizeof(struct policy_static);
 	return mem;
 }
@@ -430,14 +545,15 @@ vpndns_policy_names(struct vpndns_policy* policy)
 	size_t n, i;
 	if(!policy)
 		return 0;
-	n = blockset_count(policy->global);
+	n = blockset_count(policy->global->bs);
 	for(i = 0; policy->view_sets && i < policy->nviews; i++)
-		n += blockset_count(policy->view_sets[i]);
+		if(policy->view_sets[i])
+			n += blockset_count(policy->view_sets[i]->bs);
 	return n;
 }
 
-/** The blockset of a view, or NULL. */
-static struct blockset*
+/** The list set of a view, or NULL. */
+static struct policy_set*
 policy_view_set(struct vpndns_policy* policy, struct vpndns_view* view)
 {
 	if(!view || view->def_index < 0 ||
@@ -462,16 +578,21 @@ static int
 policy_name_blocked(struct vpndns_policy* policy, struct vpndns_view* view,
 	uint8_t* name, size_t len, struct policy_match* m)
 {
-	const struct blockset* sets[2];
+	const struct blockset* sets[3];
+	struct policy_set* ps[3];
 	struct blockset_result res;
 	int n = 0;
-	sets[n++] = policy->global;
-	if(policy_view_set(policy, view))
-		sets[n++] = policy_view_set(policy, view);
+	ps[n] = policy->global;
+	sets[n++] = policy->global->bs;
+	ps[n] = policy->allows;
+	sets[n++] = policy->allows->bs;
+	if((ps[n] = policy_view_set(policy, view)))
+		sets[n] = ps[n]->bs, n++;
 	if(blockset_lookup_multi(sets, n, name, len, &res) != BLOCKSET_BLOCKED)
 		return 0;
 	m->verdict = policy_blocked;
-	m->list_id = res.list_id;
+	m->list_name = res.list_id < ps[res.set_index]->nnames ?
+		ps[res.set_index]->names[res.list_id] : "?";
 	return 1;
 }
 
@@ -680,8 +801,7 @@ policy_ede_text(struct vpndns_policy* policy, struct regional* region,
 		snprintf(buf, sizeof(buf), "vpndns: nxdomain-regex %s (%s:%d)",
 			m->regex->pattern, policy->conf->file, m->regex->line);
 	else	snprintf(buf, sizeof(buf), "vpndns: blocked by %s",
-			m->list_id <= policy->pc->nlists ?
-			policy->list_names[m->list_id] : "?");
+			m->list_name ? m->list_name : "?");
 	return regional_strdup(region, buf);
 }
 
@@ -766,7 +886,7 @@ vpndns_policy_front(struct vpndns_policy* policy, struct module_env* env,
 		vpndns_view_stats_get(view, env)->blocked++;
 		policy_log(policy, view, &repinfo->client_addr,
 			repinfo->client_addrlen, qinfo, m.verdict == policy_regex ?
-			"nxdomain-regex" : policy->list_names[m.list_id]);
+			"nxdomain-regex" : m.list_name);
 	}
 	policy_encode(policy, env, view, qinfo, edns, pkt, scratch, &m);
 	return 1;
@@ -972,7 +1092,7 @@ vpndns_policy_answer(struct vpndns_policy* policy,
 		/* the egress veto stopped a blocked name in the chain */
 		memset(&m, 0, sizeof(m));
 		m.verdict = policy_blocked;
-		m.list_id = (uint16_t)(vq->blocked_list - 1);
+		m.list_name = vq->blocked_list;
 		policy_finish(policy, qstate, id, view, &m);
 		return 1;
 	}
@@ -1002,7 +1122,10 @@ vpndns_policy_egress_blocked(struct vpndns_policy* policy,
 	if(!policy_name_blocked(policy, view, qinfo->qname, qinfo->qname_len,
 		&m))
 		return 0;
-	if(vq)
-		vq->blocked_list = (int)m.list_id + 1;
+	/* the answer is made in a later event, perhaps after a reload:
+	 * keep the list name in the query's own memory */
+	if(vq && !vq->blocked_list)
+		vq->blocked_list = regional_strdup(qstate->region,
+			m.list_name ? m.list_name : "?");
 	return 1;
 }

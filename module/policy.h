@@ -33,10 +33,13 @@ struct vpndns_policy;
  * Build the runtime policy of a configuration (loads the lists).
  * @param conf: the configuration.
  * @param cfg: Unbound's configuration.
+ * @param prev: a policy whose list sets may be shared where their list
+ *	definitions are unchanged, or NULL to read every list.  Call under
+ *	the module's reload lock (the sets' counts are changed).
  * @return the policy, or NULL (logged).
  */
 struct vpndns_policy* vpndns_policy_create(struct vpndns_conf* conf,
-	struct config_file* cfg);
+	struct config_file* cfg, struct vpndns_policy* prev);
 
 /**
  * Free a policy.

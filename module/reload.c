@@ -33,9 +33,10 @@
 #include "util/log.h"
 #include "util/config_file.h"
 
-/** Longest wait for old snapshots to drain at the end of a reload, in
- * milliseconds; what is left is freed by a later reload or at exit. */
-#define RELOAD_DRAIN_MS 5000
+/** Longest wait for the workers to leave vpndns after a publication, in
+ * milliseconds (they stay inside for microseconds); view sets with
+ * queries still in flight are freed by a later reload or at exit. */
+#define RELOAD_DRAIN_MS 2000
 
 /** Per-thread slot of the calling thread. */
 static struct vpndns_thread*
@@ -94,7 +95,8 @@ vpndns_snap_delete(struct vpndns_snap* snap, int with_views)
 	free(snap);
 }
 
-/** Free what can be freed, oldest first; call with reload_lock held. */
+/** Free what can be freed, oldest first; call with reload_lock held.
+ * Returns true when no retired snapshot is left. */
 static int
 reload_reclaim(struct vpndns_env* ve)
 {
@@ -114,7 +116,7 @@ reload_reclaim(struct vpndns_env* ve)
 	/* give the old lists' memory back to the system */
 	malloc_trim(0);
 #endif
-	return ve->retired == NULL && ve->retired_views == NULL;
+	return ve->retired == NULL;
 }
 
 /** Append to the tail of a retired list. */
@@ -156,10 +158,11 @@ vpndns_snap_publish(struct vpndns_env* ve, struct vpndns_snap* snap)
 	}
 }
 
-/** Build a new snapshot; with full, re-read vpndns.conf too. */
+/** Build a new snapshot, with a new configuration if conf is given;
+ * with reuse, list sets whose definitions are unchanged are shared. */
 static struct vpndns_snap*
 reload_build(struct vpndns_env* ve, struct vpndns_conf* conf,
-	struct vpndns_snap* cur, char* why, size_t whylen)
+	struct vpndns_snap* cur, int reuse, char* why, size_t whylen)
 {
 	struct vpndns_snap* snap = calloc(1, sizeof(*snap));
 	if(!snap) {
@@ -176,7 +179,10 @@ reload_build(struct vpndns_env* ve, struct vpndns_conf* conf,
 		free(snap);
 		return NULL;
 	}
-	if(!(snap->policy = vpndns_policy_create(snap->views->conf, ve->cfg))) {
+	/* set counts change only on the reload thread, one reload at a
+	 * time, and in reclamation, which runs on it too */
+	if(!(snap->policy = vpndns_policy_create(snap->views->conf, ve->cfg,
+		reuse ? cur->policy : NULL))) {
 		snprintf(why, whylen, "loading the lists failed, see the log");
 		vpndns_snap_delete(snap, conf != NULL);
 		return NULL;
@@ -192,6 +198,10 @@ struct reload_job {
 	struct vpndns_env* ve;
 	/** new configuration for a full reload, NULL for lists only */
 	struct vpndns_conf* conf;
+	/** share unchanged list sets instead of reading the lists */
+	int reuse;
+	/** what the job is, for the status line */
+	const char* what;
 };
 
 /** The reload thread: build, publish, reclaim. */
@@ -206,7 +216,7 @@ reload_thread_main(void* arg)
 	struct vpndns_snap* cur = __atomic_load_n(&ve->snap, __ATOMIC_SEQ_CST);
 	why[0] = 0;
 	log_thread_set(NULL);
-	snap = reload_build(ve, job->conf, cur, why, sizeof(why));
+	snap = reload_build(ve, job->conf, cur, job->reuse, why, sizeof(why));
 	if(snap) {
 		vpndns_snap_publish(ve, snap);
 		verbose(VERB_OPS, "vpndns: reload done: %u views, %u list "
@@ -218,33 +228,68 @@ reload_thread_main(void* arg)
 	lock_basic_lock(&ve->reload_lock);
 	if(snap)
 		snprintf(ve->reload_status, sizeof(ve->reload_status),
-			"ok %s", job->conf ? "reload" : "blocklist_reload");
+			"ok %s", job->what);
 	else	snprintf(ve->reload_status, sizeof(ve->reload_status),
-			"failed %s: %s", job->conf ? "reload" :
-			"blocklist_reload", why);
+			"failed %s: %s", job->what, why);
 	ve->reload_running = 0;
 	lock_basic_unlock(&ve->reload_lock);
 	free(job);
 	return NULL;
 }
 
-int
-vpndns_reload_start(struct vpndns_env* ve, int full, struct vpndns_out* out)
+/** Mark the reload as not running. */
+static void
+reload_done(struct vpndns_env* ve)
 {
-	struct reload_job* job;
-	struct vpndns_conf* conf = NULL;
+	lock_basic_lock(&ve->reload_lock);
+	ve->reload_running = 0;
+	lock_basic_unlock(&ve->reload_lock);
+}
+
+/** Claim the reload slot and join a finished reload thread. */
+static int
+reload_claim(struct vpndns_env* ve, struct vpndns_out* out)
+{
 	lock_basic_lock(&ve->reload_lock);
 	if(ve->reload_running) {
 		lock_basic_unlock(&ve->reload_lock);
-		vpndns_out_printf(out, "error a reload is running already\n");
+		vpndns_out_printf(out, "error a reload is running already, "
+			"try again when vpndns_status shows it done\n");
 		return 0;
 	}
 	ve->reload_running = 1;
 	lock_basic_unlock(&ve->reload_lock);
-	if(ve->reload_thread_started) {
-		ub_thread_join(ve->reload_thread);
-		ve->reload_thread_started = 0;
+	vpndns_reload_wait(ve);
+	return 1;
+}
+
+/** Hand a job to a new reload thread; consumes conf. */
+static int
+reload_spawn(struct vpndns_env* ve, struct vpndns_conf* conf, int reuse,
+	const char* what, struct vpndns_out* out)
+{
+	struct reload_job* job = calloc(1, sizeof(*job));
+	if(!job) {
+		vpndns_conf_delete(conf);
+		reload_done(ve);
+		vpndns_out_printf(out, "error out of memory\n");
+		return 0;
 	}
+	job->ve = ve;
+	job->conf = conf;
+	job->reuse = reuse;
+	job->what = what;
+	ub_thread_create(&ve->reload_thread, reload_thread_main, job);
+	ve->reload_thread_started = 1;
+	return 1;
+}
+
+int
+vpndns_reload_start(struct vpndns_env* ve, int full, struct vpndns_out* out)
+{
+	struct vpndns_conf* conf = NULL;
+	if(!reload_claim(ve, out))
+		return 0;
 	if(full) {
 		/* parse here, so errors reach the operator's command output;
 		 * the slow part, reading lists, runs on the reload thread */
@@ -256,24 +301,37 @@ vpndns_reload_start(struct vpndns_env* ve, int full, struct vpndns_out* out)
 		else {
 			vpndns_out_printf(out, "error vpndns.conf rejected, the "
 				"old configuration keeps serving\n");
-			lock_basic_lock(&ve->reload_lock);
-			ve->reload_running = 0;
-			lock_basic_unlock(&ve->reload_lock);
+			reload_done(ve);
 			return 0;
 		}
 	}
-	if(!(job = calloc(1, sizeof(*job)))) {
+	return reload_spawn(ve, conf, 0, full ? "reload" : "blocklist_reload",
+		out);
+}
+
+int
+vpndns_reload_apply(struct vpndns_env* ve, struct vpndns_conf* conf,
+	const char* what, struct vpndns_out* out)
+{
+	char status[sizeof(ve->reload_status)];
+	if(!reload_claim(ve, out)) {
 		vpndns_conf_delete(conf);
-		lock_basic_lock(&ve->reload_lock);
-		ve->reload_running = 0;
-		lock_basic_unlock(&ve->reload_lock);
-		vpndns_out_printf(out, "error out of memory\n");
 		return 0;
 	}
-	job->ve = ve;
-	job->conf = conf;
-	ub_thread_create(&ve->reload_thread, reload_thread_main, job);
-	ve->reload_thread_started = 1;
+	if(conf)
+		conf->in_daemon = 1;
+	if(!reload_spawn(ve, conf, 1, what, out))
+		return 0;
+	/* unchanged lists are shared, so this is quick; wait, so that the
+	 * change is in effect when the command returns */
+	vpndns_reload_wait(ve);
+	lock_basic_lock(&ve->reload_lock);
+	memcpy(status, ve->reload_status, sizeof(status));
+	lock_basic_unlock(&ve->reload_lock);
+	if(strncmp(status, "ok", 2) != 0) {
+		vpndns_out_printf(out, "error %s\n", status);
+		return 0;
+	}
 	return 1;
 }
 

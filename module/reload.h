@@ -17,6 +17,7 @@
 struct vpndns_env;
 struct vpndns_snap;
 struct vpndns_out;
+struct vpndns_conf;
 
 /**
  * Start a reload on the reload thread.  With full, vpndns.conf is parsed
@@ -29,6 +30,20 @@ struct vpndns_out;
  */
 int vpndns_reload_start(struct vpndns_env* ve, int full,
 	struct vpndns_out* out);
+
+/**
+ * Apply a changed configuration (a live command) or re-read the static
+ * records: build a snapshot that shares the unchanged lists, publish it,
+ * and wait for it, so the change is in effect when this returns.
+ * @param ve: the module.
+ * @param conf: the new configuration, consumed; NULL keeps the current
+ *	one (the static records and allow set are re-read).
+ * @param what: name of the change, for vpndns_status.
+ * @param out: command output, for errors.
+ * @return true if applied.
+ */
+int vpndns_reload_apply(struct vpndns_env* ve, struct vpndns_conf* conf,
+	const char* what, struct vpndns_out* out);
 
 /**
  * Publish a snapshot and retire the current one; frees what the workers

@@ -405,6 +405,19 @@ view_domains_equal(struct vpndns_conf* a, struct vpndns_conf* b)
 	return x == NULL && y == NULL;
 }
 
+/** Carry a view's counters and health over to its successor; the
+ * counter arrays are swapped like the caches. */
+static void
+view_keep_counters(struct vpndns_view* v, struct vpndns_view* o)
+{
+	struct vpndns_view_stats* st = v->stats;
+	v->stats = o->stats;
+	o->stats = st;
+	v->stats_base = o->stats_base;
+	v->last_ok = o->last_ok;
+	v->last_fail = o->last_fail;
+}
+
 int
 vpndns_views_adopt_caches(struct vpndns_views* vs, struct vpndns_views* old)
 {
@@ -430,6 +443,7 @@ vpndns_views_adopt_caches(struct vpndns_views* vs, struct vpndns_views* old)
 			v->rrset_cache = o->rrset_cache;
 			o->msg_cache = m;
 			o->rrset_cache = r;
+			view_keep_counters(v, o);
 			kept++;
 			break;
 		}
@@ -458,4 +472,33 @@ vpndns_views_foreach(struct vpndns_views* vs,
 	RBTREE_FOR(v, struct vpndns_view*, &vs->reflect)
 		fn(v, arg);
 	lock_rw_unlock(&vs->reflect_lock);
+}
+
+void
+vpndns_view_stats_sum(struct vpndns_view* view, struct vpndns_view_stats* sum)
+{
+	int t;
+	memset(sum, 0, sizeof(*sum));
+	/* counters of other threads are read without a lock, as aligned
+	 * words; a sum may miss a query that is being counted */
+	for(t = 0; t < view->nthreads; t++) {
+		sum->queries += view->stats[t].queries;
+		sum->cachehits += view->stats[t].cachehits;
+		sum->blocked += view->stats[t].blocked;
+		sum->servfail += view->stats[t].servfail;
+		sum->forwarder_errors += view->stats[t].forwarder_errors;
+		sum->egress_vetoed += view->stats[t].egress_vetoed;
+	}
+}
+
+size_t
+vpndns_cache_count(struct slabhash* cache)
+{
+	size_t i, n = 0;
+	for(i = 0; i < cache->size; i++) {
+		lock_quick_lock(&cache->array[i]->lock);
+		n += cache->array[i]->num;
+		lock_quick_unlock(&cache->array[i]->lock);
+	}
+	return n;
 }

@@ -79,6 +79,13 @@ struct vpndns_view {
 	struct module_env** tenv;
 	/** per-thread statistics */
 	struct vpndns_view_stats* stats;
+	/** sums at the last resetting stats output; only the thread that
+	 * runs remote control commands touches it */
+	struct vpndns_view_stats stats_base;
+	/** time of the last answer from a forwarder of the view */
+	time_t last_ok;
+	/** time of the last failure of the view's forwarders */
+	time_t last_fail;
 	/** the view set it belongs to */
 	struct vpndns_views* set;
 	/** number of threads, the size of tenv and stats */
@@ -207,6 +214,21 @@ int vpndns_thread_num(struct module_env* env);
  */
 struct vpndns_view_stats* vpndns_view_stats_get(struct vpndns_view* view,
 	struct module_env* env);
+
+/**
+ * Sum the per-thread statistics of a view.
+ * @param view: the view.
+ * @param sum: returns the sums.
+ */
+void vpndns_view_stats_sum(struct vpndns_view* view,
+	struct vpndns_view_stats* sum);
+
+/**
+ * Number of entries in a cache.
+ * @param cache: a message cache or an rrset cache's table.
+ * @return entries.
+ */
+size_t vpndns_cache_count(struct slabhash* cache);
 
 /**
  * Call a function for every view, fixed and reflect.

@@ -149,7 +149,7 @@ vpndns_init(struct module_env* env, int id)
 	}
 	env->modinfo[id] = ve;
 	/* the policy borrows the configuration, which the views own */
-	if(!(snap->policy = vpndns_policy_create(conf, env->cfg))) {
+	if(!(snap->policy = vpndns_policy_create(conf, env->cfg, NULL))) {
 		vpndns_conf_delete(conf);
 		free(snap);
 		vpndns_deinit(env, id);
@@ -315,6 +315,7 @@ vpndns_op_done(struct vpndns_snap* snap, struct module_qstate* qstate, int id)
 		(qstate->return_msg || qstate->return_rcode !=
 		LDNS_RCODE_NOERROR))) {
 		/* a blocked chain, or an answer to check */
+		vq->view->last_ok = *qstate->env->now;
 		if(vpndns_policy_answer(snap->policy, qstate, id, vq->view))
 			return;
 	} else {
@@ -322,6 +323,7 @@ vpndns_op_done(struct vpndns_snap* snap, struct module_qstate* qstate, int id)
 			qstate->env);
 		st->servfail++;
 		st->forwarder_errors++;
+		vq->view->last_fail = *qstate->env->now;
 		if(!vq->servfail_ede) {
 			vq->servfail_ede = LDNS_EDE_NO_REACHABLE_AUTHORITY;
 			vq->servfail_ede_text = "vpndns: no answer from the "

@@ -102,8 +102,8 @@ struct vpndns_qstate {
 	/** EDE text to add when the query ends in SERVFAIL */
 	const char* servfail_ede_text;
 	/** set by the egress veto when a blocked name was stopped: the
-	 * deciding list id plus one */
-	int blocked_list;
+	 * name of the deciding list, in the query region */
+	const char* blocked_list;
 	/** true if the query is counted in its view set's inflight */
 	int counted;
 };
@@ -203,6 +203,14 @@ int vpndns_egress_allowed(struct module_env* env, struct query_info* qinfo,
  *	failure.
  */
 char* vpndns_remote_cmd(struct module_env* env, const char* cmd);
+
+/**
+ * The vpndns lines of unbound-control stats, key=value.
+ * @param env: the environment of the thread that runs the command.
+ * @param reset: start counting from zero after this output.
+ * @return malloced text or NULL (nothing to print or malloc failure).
+ */
+char* vpndns_stats_text(struct module_env* env, int reset);
 
 /** inplace callback that adds the EDE of a vpndns SERVFAIL */
 int vpndns_servfail_cb(struct query_info* qinfo,
