@@ -632,11 +632,67 @@ conf_line(struct conf_parser* p, char* line)
 	}
 }
 
+/** Do two servers share address and port but differ in TLS name? */
+static int
+conf_tls_differ(struct vpndns_server* a, struct vpndns_server* b)
+{
+	if(sockaddr_cmp(&a->addr, a->addrlen, &b->addr, b->addrlen) != 0)
+		return 0;
+	if(!a->tls_name || !b->tls_name)
+		return a->tls_name != b->tls_name;
+	return strcmp(a->tls_name, b->tls_name) != 0;
+}
+
+/**
+ * Find a server listed before s (in an earlier view, or earlier in its
+ * own list) with the same address and port but another TLS setting.
+ * Unbound reuses TLS streams per address and port, whatever name was
+ * asked for, so such a pair would be ambiguous.
+ */
+static struct vpndns_server*
+conf_tls_clash(struct vpndns_conf* conf, struct vpndns_viewdef* sv,
+	struct vpndns_server* s)
+{
+	struct vpndns_viewdef* v;
+	struct vpndns_server* o;
+	for(v = conf->views; v; v = v->next) {
+		for(o = v->servers; o && o != s; o = o->next)
+			if(conf_tls_differ(o, s))
+				return o;
+		if(v == sv)
+			break;
+	}
+	return NULL;
+}
+
+/** Report servers named with different TLS settings. */
+static void
+conf_check_tls(struct conf_parser* p)
+{
+	struct vpndns_viewdef* v;
+	struct vpndns_server* s, *o;
+	for(v = p->conf->views; v; v = v->next) {
+		for(s = v->servers; s; s = s->next) {
+			if(!(o = conf_tls_clash(p->conf, v, s)))
+				continue;
+			log_err("%s:%d: server '%s' is also named '%s'; one "
+				"address and port must have one TLS setting",
+				p->file, v->line, s->str, o->str);
+			if(p->errs)
+				vpndns_out_printf(p->errs, "error %s:%d: server "
+					"'%s' is also named '%s'\n", p->file,
+					v->line, s->str, o->str);
+			p->nerr++;
+		}
+	}
+}
+
 /** Checks that need the whole file. */
 static void
 conf_finish(struct conf_parser* p)
 {
 	struct vpndns_client_rule* r;
+	conf_check_tls(p);
 	addr_tree_init_parents(&p->conf->clients);
 	RBTREE_FOR(r, struct vpndns_client_rule*, &p->conf->clients) {
 		if(r->kind == vpndns_rule_view && !r->view) {

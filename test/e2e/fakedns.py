@@ -13,6 +13,7 @@ import asyncio
 import ipaddress
 import os
 import signal
+import ssl
 import struct
 import sys
 import time
@@ -220,7 +221,7 @@ class UDPProtocol(asyncio.DatagramProtocol):
         pass
 
 
-async def tcp_client(server, reader, writer):
+async def tcp_client(server, reader, writer, proto="tcp"):
     """Serve length-prefixed queries on one connection; replies may be sent
     out of order, as pipelining resolvers allow."""
     src = writer.get_extra_info("peername")[:2]
@@ -228,7 +229,7 @@ async def tcp_client(server, reader, writer):
     tasks = set()
 
     async def one(wire):
-        out = await server.handle(wire, "tcp", src)
+        out = await server.handle(wire, proto, src)
         if out is None:
             return
         async with lock:
@@ -263,6 +264,14 @@ async def main(args):
     tcp = await asyncio.start_server(
         lambda r, w: tcp_client(server, r, w), args.addr, args.port,
         reuse_address=True)
+    tls = None
+    if args.tls_port:
+        # DNS over TLS on its own port, logged as "tls"
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(args.tls_cert, args.tls_key)
+        tls = await asyncio.start_server(
+            lambda r, w: tcp_client(server, r, w, "tls"), args.addr,
+            args.tls_port, reuse_address=True, ssl=ctx)
 
     stop = asyncio.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
@@ -279,6 +288,8 @@ async def main(args):
     await stop.wait()
     transport.close()
     tcp.close()
+    if tls:
+        tls.close()
     if args.pidfile:
         try:
             os.unlink(args.pidfile)
@@ -300,6 +311,9 @@ def parse_args(argv=None):
     p.add_argument("--soa-zone", help="owner of SOA in negative answers")
     p.add_argument("--mode", type=mode_arg, default="normal")
     p.add_argument("--control-file", help="first word overrides --mode")
+    p.add_argument("--tls-port", type=int, help="also serve DNS over TLS here")
+    p.add_argument("--tls-cert", help="certificate chain (PEM) for --tls-port")
+    p.add_argument("--tls-key", help="private key (PEM) for --tls-port")
     return p.parse_args(argv)
 
 
