@@ -454,6 +454,33 @@ h_view_rrset_cache_size(struct conf_parser* p, int argc, char** argv)
 	return conf_view_size(p, argc, argv, 1);
 }
 
+/** view-validate: <view> yes|no */
+static const char*
+h_view_validate(struct conf_parser* p, int argc, char** argv)
+{
+	struct vpndns_viewdef* v;
+	if(argc != 2 || (strcmp(argv[1], "yes") && strcmp(argv[1], "no")))
+		return "expected: view-validate: <view-name> yes|no";
+	if(!(v = vpndns_conf_find_view(p->conf, argv[0])))
+		return conf_err(p, "view '%s' is not defined", argv[0]);
+	v->novalidate = (strcmp(argv[1], "no") == 0);
+	return NULL;
+}
+
+/** key-cache-size: <size> */
+static const char*
+h_key_cache_size(struct conf_parser* p, int argc, char** argv)
+{
+	return conf_size(p, argc, argv, &p->conf->key_cache_size);
+}
+
+/** neg-cache-size: <size> */
+static const char*
+h_neg_cache_size(struct conf_parser* p, int argc, char** argv)
+{
+	return conf_size(p, argc, argv, &p->conf->neg_cache_size);
+}
+
 /** Parse a bounded count. */
 static const char*
 conf_count(struct conf_parser* p, int argc, char** argv, size_t min,
@@ -533,6 +560,9 @@ static const struct conf_keyword conf_keywords[] = {
 	{ "cache-slabs", h_cache_slabs },
 	{ "max-reflect-views", h_max_reflect_views },
 	{ "log-blocked", h_log_blocked },
+	{ "view-validate", h_view_validate },
+	{ "key-cache-size", h_key_cache_size },
+	{ "neg-cache-size", h_neg_cache_size },
 	{ NULL, NULL }
 };
 
@@ -716,6 +746,8 @@ conf_create(const char* name, struct config_file* cfg)
 	conf->msg_cache_size = cfg ? cfg->msg_cache_size : 4*1024*1024;
 	conf->rrset_cache_size = cfg ? cfg->rrset_cache_size : 4*1024*1024;
 	conf->cache_slabs = 4;
+	conf->key_cache_size = cfg ? cfg->key_cache_size : 4*1024*1024;
+	conf->neg_cache_size = cfg ? cfg->neg_cache_size : 1024*1024;
 	conf->max_reflect_views = VPNDNS_DEFAULT_MAX_REFLECT_VIEWS;
 	if(!(conf->file = strdup(name)) || !vpndns_policy_conf_init(conf)) {
 		vpndns_conf_delete(conf);

@@ -57,6 +57,8 @@ struct vpndns_viewdef {
 	size_t rrset_cache_size;
 	/** line where the view was defined */
 	int line;
+	/** do not validate answers of this view (view-validate: no) */
+	int novalidate;
 };
 
 /** What a client netblock maps to. */
@@ -127,6 +129,10 @@ struct vpndns_conf {
 	size_t cache_slabs;
 	/** maximum number of reflect views held at once */
 	size_t max_reflect_views;
+	/** per-view key cache size, with the validator */
+	size_t key_cache_size;
+	/** per-view negative (NSEC) cache size, with the validator */
+	size_t neg_cache_size;
 	/** log a line for every blocked query */
 	int log_blocked;
 	/** the policy part: blocklists, static records, overrides */

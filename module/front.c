@@ -283,6 +283,9 @@ front_run(struct vpndns_env* ve, struct vpndns_snap* snap,
 		return vpndns_front_reply;
 	case front_cache_prefetch:
 		st->cachehits++;
+		if(view->novalidate)
+			/* its prefetch would be validated: let it expire */
+			return vpndns_front_reply;
 		front_reply_and_prefetch(ve, env, view, qinfo, repinfo, pkt,
 			leeway);
 		return vpndns_front_sent;
@@ -301,6 +304,8 @@ vpndns_worker_front(struct module_env* env, struct query_info* qinfo,
 	enum vpndns_front_result r;
 	if(!ve || !ve->snap || vpndns_guard_off("front"))
 		return vpndns_front_pass;
+	/* no subquery lookup is pending between client queries */
+	env->mesh->find_isolate = NULL;
 	r = front_run(ve, vpndns_enter(ve, env), env, qinfo, edns, repinfo,
 		pkt, scratch);
 	vpndns_leave(ve, env);

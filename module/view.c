@@ -29,6 +29,8 @@
 #include "iterator/iter_fwd.h"
 #include "iterator/iter_hints.h"
 #include "iterator/iter_delegpt.h"
+#include "validator/val_kcache.h"
+#include "validator/val_neg.h"
 #include "sldns/rrdef.h"
 
 /** Initial hash bins of a per-view cache table; it grows on demand, so
@@ -124,10 +126,31 @@ view_delete(struct vpndns_view* view)
 	if(view->msg_cache)
 		slabhash_delete(view->msg_cache);
 	rrset_cache_delete(view->rrset_cache);
+	key_cache_delete(view->key_cache);
+	neg_cache_delete(view->neg_cache);
 	if(view->own_servers)
 		vpndns_server_list_delete(view->servers);
 	free(view->name);
 	free(view);
+}
+
+/** The highest NSEC3 iteration count the validator accepts, the last
+ * number of val-nsec3-keysize-iterations, as the validator computes it
+ * for its own negative cache. */
+static size_t
+view_nsec3_maxiter(struct config_file* cfg)
+{
+	const char* s = cfg->val_nsec3_key_iterations;
+	const char* last = NULL;
+	while(s && *s) {
+		while(*s == ' ' || *s == '\t')
+			s++;
+		if(*s)
+			last = s;
+		while(*s && *s != ' ' && *s != '\t')
+			s++;
+	}
+	return last ? (size_t)atol(last) : 150;
 }
 
 /** Create the caches of a view. */
@@ -144,7 +167,19 @@ view_make_caches(struct vpndns_view* view, struct vpndns_views* vs,
 	sized.rrset_cache_slabs = slabs;
 	sized.rrset_cache_size = rrset_size;
 	view->rrset_cache = rrset_cache_create(&sized, vs->alloc);
-	return view->msg_cache && view->rrset_cache;
+	if(!view->msg_cache || !view->rrset_cache)
+		return 0;
+	if(!vs->validate)
+		return 1;
+	/* the validator's caches hold what a view's forwarders said about
+	 * keys and denials; a tampering forwarder must not poison them for
+	 * other views */
+	sized.key_cache_slabs = slabs;
+	sized.key_cache_size = vs->conf->key_cache_size;
+	sized.neg_cache_size = vs->conf->neg_cache_size;
+	view->key_cache = key_cache_create(&sized);
+	view->neg_cache = val_neg_create(&sized, view_nsec3_maxiter(vs->cfg));
+	return view->key_cache && view->neg_cache;
 }
 
 /** Create a view with the given name and servers. */
@@ -189,6 +224,8 @@ vpndns_views_create(struct vpndns_conf* conf, struct config_file* cfg,
 	vs->cfg = cfg;
 	vs->alloc = alloc;
 	vs->nthreads = cfg->num_threads > 0 ? cfg->num_threads : 1;
+	vs->validate = cfg->module_conf && strstr(cfg->module_conf,
+		"validator") != NULL;
 	addr_tree_init(&vs->reflect);
 	lock_rw_init(&vs->reflect_lock);
 	vs->conf = conf;
@@ -212,6 +249,7 @@ vpndns_views_create(struct vpndns_conf* conf, struct config_file* cfg,
 			return NULL;
 		}
 		vs->fixed[i]->def_index = (int)i;
+		vs->fixed[i]->novalidate = d->novalidate;
 	}
 	return vs;
 }
@@ -357,6 +395,12 @@ vpndns_view_env(struct vpndns_view* view, struct module_env* wenv)
 	te->env.hints = view->hints;
 	te->env.msg_cache = view->msg_cache;
 	te->env.rrset_cache = view->rrset_cache;
+	if(view->key_cache)
+		te->env.key_cache = view->key_cache;
+	if(view->neg_cache)
+		te->env.neg_cache = view->neg_cache;
+	if(view->novalidate)
+		te->env.need_to_validate = 0;
 	te->view = view;
 	te->wenv = wenv;
 	view->tenv[t] = &te->env;
@@ -405,6 +449,18 @@ view_domains_equal(struct vpndns_conf* a, struct vpndns_conf* b)
 	return x == NULL && y == NULL;
 }
 
+/** Swap the validator caches of two views. */
+static void
+view_swap_validator_caches(struct vpndns_view* v, struct vpndns_view* o)
+{
+	struct key_cache* k = v->key_cache;
+	struct val_neg_cache* n = v->neg_cache;
+	v->key_cache = o->key_cache;
+	v->neg_cache = o->neg_cache;
+	o->key_cache = k;
+	o->neg_cache = n;
+}
+
 /** Carry a view's counters and health over to its successor; the
  * counter arrays are swapped like the caches. */
 static void
@@ -434,6 +490,7 @@ vpndns_views_adopt_caches(struct vpndns_views* vs, struct vpndns_views* old)
 			struct rrset_cache* r;
 			if(strcmp(v->name, o->name) != 0 ||
 				!view_servers_equal(v->servers, o->servers) ||
+				v->novalidate != o->novalidate ||
 				v->msg_size != o->msg_size ||
 				v->rrset_size != o->rrset_size)
 				continue;
@@ -443,6 +500,7 @@ vpndns_views_adopt_caches(struct vpndns_views* vs, struct vpndns_views* old)
 			v->rrset_cache = o->rrset_cache;
 			o->msg_cache = m;
 			o->rrset_cache = r;
+			view_swap_validator_caches(v, o);
 			view_keep_counters(v, o);
 			kept++;
 			break;

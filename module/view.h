@@ -32,6 +32,8 @@ struct iter_forwards;
 struct iter_hints;
 struct slabhash;
 struct rrset_cache;
+struct key_cache;
+struct val_neg_cache;
 
 /** Per-thread counters of a view, summed for the stats output. */
 struct vpndns_view_stats {
@@ -75,6 +77,12 @@ struct vpndns_view {
 	struct slabhash* msg_cache;
 	/** the view's rrset cache */
 	struct rrset_cache* rrset_cache;
+	/** the view's key cache, with the validator; else NULL */
+	struct key_cache* key_cache;
+	/** the view's negative (NSEC) cache, with the validator; else NULL */
+	struct val_neg_cache* neg_cache;
+	/** answers of this view are not validated */
+	int novalidate;
 	/** per-thread environment copies, made on first use by the thread */
 	struct module_env** tenv;
 	/** per-thread statistics */
@@ -130,6 +138,9 @@ struct vpndns_views {
 	struct alloc_cache* alloc;
 	/** number of worker threads */
 	int nthreads;
+	/** the validator is in the module stack: views get key and
+	 * negative caches of their own */
+	int validate;
 };
 
 /**

@@ -43,6 +43,12 @@ vpndns_active(void)
 	return vpndns_global;
 }
 
+void*
+vpndns_mesh_isolate(struct module_qstate* qstate)
+{
+	return vpndns_global ? qstate->env : NULL;
+}
+
 #ifdef VPNDNS_TEST_HOOKS
 int
 vpndns_guard_off(const char* guard)
@@ -65,6 +71,8 @@ vpndns_guard_off(const char* guard)
 static const char* vpndns_module_confs[] = {
 	"vpndns iterator",
 	"vpndns respip iterator",
+	"vpndns validator iterator",
+	"vpndns respip validator iterator",
 	NULL
 };
 
@@ -293,6 +301,12 @@ vpndns_op_new(struct vpndns_env* ve, struct vpndns_snap* snap,
 	}
 	if(!vpndns_guard_off("env"))
 		qstate->env = venv;
+	if(view->novalidate && qstate->mesh_info &&
+		qstate->mesh_info->unique)
+		/* the validator passes a validation recursion lookup through;
+		 * only a client's own state may change it (the mesh orders
+		 * shared states by it) */
+		qstate->is_valrec = 1;
 	/* the view set can't be freed while this query runs in it */
 	__atomic_add_fetch(&view->set->inflight, 1, __ATOMIC_SEQ_CST);
 	vq->counted = 1;

@@ -237,6 +237,15 @@ struct vpndns_snap* vpndns_enter(struct vpndns_env* ve,
 void vpndns_leave(struct vpndns_env* ve, struct module_env* env);
 
 /**
+ * The mesh isolation tag of a query's subqueries: the query's
+ * environment, which is per view (and per thread), so subqueries of
+ * different views are never merged.  NULL when vpndns is not active.
+ * @param qstate: the query making a subquery.
+ * @return the tag.
+ */
+void* vpndns_mesh_isolate(struct module_qstate* qstate);
+
+/**
  * The active module, or NULL when vpndns is not in the module stack.
  * @return the global state.
  */

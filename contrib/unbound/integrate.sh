@@ -101,6 +101,38 @@ ins daemon/worker.c before 'lookup_cache:' \
 ins daemon/worker.c before 'server_stats_querymiss(&worker->stats, worker);' \
 	'#ifdef USE_VPNDNS\nvpndns_mesh:\n#endif'
 
+# --- mesh: subqueries of different views are never merged ---
+# A state created for a subquery carries an isolation tag (vpndns: the
+# querying view's environment); lookups for subqueries and cycles match
+# only states with the same tag.  Without vpndns the tag is always NULL
+# and the mesh behaves as before.
+ins services/mesh.h after '	struct module_qstate s;' \
+	'#ifdef USE_VPNDNS\n\t/** isolation tag: states with different tags are never merged */\n\tvoid* isolate;\n#endif'
+ins services/mesh.h after '	struct module_env* env;' \
+	'#ifdef USE_VPNDNS\n\t/** isolation tag for the next lookup and the state it creates */\n\tvoid* find_isolate;\n#endif'
+ins services/mesh.c after '#include "services/mesh.h"' "$inc"
+ins services/mesh.c before 'cmp = query_info_compare(&a->s.qinfo, &b->s.qinfo);' \
+	'#ifdef USE_VPNDNS\n\tif(a->isolate != b->isolate)\n\t\treturn a->isolate < b->isolate ? -1 : 1;\n#endif'
+ins services/mesh.c after '	key.s.client_info = cinfo;' \
+	'#ifdef USE_VPNDNS\n\tkey.isolate = mesh->find_isolate;\n#endif'
+ins services/mesh.c after '	mstate->s.env = env;' \
+	'#ifdef USE_VPNDNS\n\tmstate->isolate = env->mesh ? env->mesh->find_isolate : NULL;\n#endif'
+ins services/mesh.c before '	*sub = mesh_area_find(mesh, NULL, qinfo, qflags,' \
+	'#ifdef USE_VPNDNS\n\tmesh->find_isolate = vpndns_mesh_isolate(qstate);\n#endif'
+ins services/mesh.c before '	dep_m = mesh_area_find(mesh, NULL, qinfo, flags, prime, valrec);' \
+	'#ifdef USE_VPNDNS\n\tmesh->find_isolate = vpndns_mesh_isolate(qstate);\n#endif'
+
+# --- validator: keys from the query's environment (a view's key cache) ---
+# In stock Unbound env->key_cache is the validator's own cache, so this
+# changes nothing without vpndns.
+sed -e 's/key_cache_obtain(ve->kcache,/key_cache_obtain(qstate->env->key_cache,/' \
+	-e 's/key_cache_insert(ve->kcache,/key_cache_insert(qstate->env->key_cache,/' \
+	"$tree/validator/validator.c" > "$tree/validator/validator.c.vpndns.tmp"
+n=$(grep -c 'key_cache_\(obtain\|insert\)(qstate->env->key_cache,' \
+	"$tree/validator/validator.c.vpndns.tmp" || true)
+[ "$n" -ge 2 ] || die "validator/validator.c: key cache calls not found"
+mv "$tree/validator/validator.c.vpndns.tmp" "$tree/validator/validator.c"
+
 # --- egress veto: a send that the module does not allow is cancelled ---
 veto='#ifdef USE_VPNDNS\n\tif(!vpndns_egress_allowed(env, qinfo, addr, addrlen, zone, zonelen,\n\t\tqstate)) {\n\t\tVPNDNS_VETO_CLEANUP;\n\t\treturn NULL;\n\t}\n#endif'
 ins services/outside_network.c after '#include "services/outside_network.h"' "$inc"

@@ -136,7 +136,10 @@ START_TEST(test_cache_options)
 		"view: a 192.0.2.1\n"
 		"view-msg-cache-size: a 512k\n"
 		"cache-slabs: 2\n"
-		"max-reflect-views: 300\n", &nerr);
+		"max-reflect-views: 300\n"
+		"view-validate: a no\n"
+		"key-cache-size: 1m\n"
+		"neg-cache-size: 256k\n", &nerr);
 	ck_assert_ptr_nonnull(conf);
 	ck_assert_uint_eq(conf->msg_cache_size, 2*1024*1024);
 	ck_assert_uint_eq(conf->rrset_cache_size, 3*1024*1024);
@@ -144,6 +147,9 @@ START_TEST(test_cache_options)
 	ck_assert_uint_eq(conf->views->rrset_cache_size, 0);
 	ck_assert_uint_eq(conf->cache_slabs, 2);
 	ck_assert_uint_eq(conf->max_reflect_views, 300);
+	ck_assert_int_eq(conf->views->novalidate, 1);
+	ck_assert_uint_eq(conf->key_cache_size, 1024*1024);
+	ck_assert_uint_eq(conf->neg_cache_size, 256*1024);
 	vpndns_conf_delete(conf);
 }
 END_TEST
@@ -191,6 +197,10 @@ START_TEST(test_errors_name_line)
 		"t.conf:1: server '192.0.2.1@99999': invalid server address");
 	assert_rejected("view: a 192.0.2.1@0\n",
 		"t.conf:1: server '192.0.2.1@0': invalid server address");
+	assert_rejected("view: a 192.0.2.1\nview-validate: a maybe\n",
+		"t.conf:2: expected: view-validate: <view-name> yes|no");
+	assert_rejected("view-validate: nosuch no\n",
+		"t.conf:1: view 'nosuch' is not defined");
 	assert_rejected("view: a 192.0.2.1@53x\n",
 		"t.conf:1: server '192.0.2.1@53x': invalid server address");
 }
