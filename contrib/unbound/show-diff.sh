@@ -10,6 +10,7 @@ sh "$here/get-source.sh" "$tmp/orig" ${VPNDNS_UNBOUND_SRC:+--src "$VPNDNS_UNBOUN
 for f in services/modstack.c util/fptr_wlist.c util/config_file.h \
 	util/config_file.c util/configlexer.lex util/configparser.y \
 	smallapp/unbound-checkconf.c daemon/remote.c daemon/worker.c \
-	services/outside_network.c testcode/fake_event.c; do
+	services/outside_network.c testcode/fake_event.c services/mesh.c \
+	services/mesh.h validator/validator.c Makefile.in; do
 	diff -u "$tmp/orig/$f" "$tree/$f" | sed -e "s|$tmp/orig/|a/|" -e "s|$tree/|b/|" || true
 done
