@@ -524,32 +524,34 @@ vpndns_policy_create(struct vpndns_conf* conf, struct config_file* cfg,
 	return policy;
 }
 
+/** Sum a measure of the blocksets: global lists and per-view lists,
+ * and the allow set when asked. */
+static size_t
+policy_sets_sum(struct vpndns_policy* policy,
+	size_t (*measure)(const struct blockset*), int with_allows)
+{
+	size_t n = measure(policy->global->bs), i;
+	if(with_allows)
+		n += measure(policy->allows->bs);
+	for(i = 0; policy->view_sets && i < policy->nviews; i++)
+		if(policy->view_sets[i])
+			n += measure(policy->view_sets[i]->bs);
+	return n;
+}
+
 size_t
 vpndns_policy_get_mem(struct vpndns_policy* policy)
 {
-	size_t mem, i;
 	if(!policy)
 		return 0;
-	mem = sizeof(*policy) + blockset_get_mem(policy->global->bs) +
-		blockset_get_mem(policy->allows->bs);
-	for(i = 0; policy->view_sets && i < policy->nviews; i++)
-		if(policy->view_sets[i])
-			mem += blockset_get_mem(policy->view_sets[i]->bs);
-	mem += policy->nstatic * sizeof(struct policy_static);
-	return mem;
+	return sizeof(*policy) + policy_sets_sum(policy, blockset_get_mem, 1) +
+		policy->nstatic * sizeof(struct policy_static);
 }
 
 size_t
 vpndns_policy_names(struct vpndns_policy* policy)
 {
-	size_t n, i;
-	if(!policy)
-		return 0;
-	n = blockset_count(policy->global->bs);
-	for(i = 0; policy->view_sets && i < policy->nviews; i++)
-		if(policy->view_sets[i])
-			n += blockset_count(policy->view_sets[i]->bs);
-	return n;
+	return policy ? policy_sets_sum(policy, blockset_count, 0) : 0;
 }
 
 /** The list set of a view, or NULL. */
