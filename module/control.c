@@ -116,15 +116,18 @@ ctl_list(struct vpndns_snap* snap, struct vpndns_out* out)
 	else	vpndns_out_printf(out, "default refuse\n");
 }
 
-/** vpndns_lookup <client-address> [name]: which view a client gets. */
+/** vpndns_lookup <client-address> [name]: which view and forwarder a
+ * client gets, and what the policy says about a name. */
 static void
 ctl_lookup(struct vpndns_snap* snap, struct vpndns_out* out, int argc,
 	char** argv)
 {
 	struct sockaddr_storage addr;
 	socklen_t addrlen;
-	enum vpndns_classify_fail fail = vpndns_classify_refused;
+	struct vpndns_client_rule* rule;
 	struct vpndns_view* view;
+	uint8_t* nm = NULL;
+	size_t nmlen = 0;
 	if(argc < 1 || argc > 2) {
 		vpndns_out_printf(out, "error usage: vpndns_lookup "
 			"<client-address> [name]\n");
@@ -135,17 +138,32 @@ ctl_lookup(struct vpndns_snap* snap, struct vpndns_out* out, int argc,
 			argv[0]);
 		return;
 	}
-	if(!(view = vpndns_views_classify(snap->views, &addr, addrlen,
-		&fail))) {
-		vpndns_out_printf(out, "client %s: %s\n", argv[0],
-			fail == vpndns_classify_refused ? "refused (no rule, "
-			"default refuse)" : "no view (reflect limit reached)");
+	if(argc == 2 && !(nm = sldns_str2wire_dname(argv[1], &nmlen))) {
+		vpndns_out_printf(out, "error '%s' is not a domain name\n",
+			argv[1]);
 		return;
 	}
-	vpndns_out_printf(out, "client %s view %s forwarders", argv[0],
-		view->name);
-	ctl_print_servers(out, view->servers);
-	vpndns_out_printf(out, "\n");
+	view = vpndns_views_peek(snap->views, &addr, addrlen, &rule);
+	if(rule)
+		vpndns_out_printf(out, "client %s rule %s (line %d)\n", argv[0],
+			rule->str, rule->line);
+	if(!view && rule && rule->kind == vpndns_rule_reflect)
+		vpndns_out_printf(out, "client %s reflect to its own address "
+			"port %d (no view yet)\n", argv[0], rule->reflect_port);
+	else if(!view)
+		vpndns_out_printf(out, "client %s: refused (no rule, default "
+			"refuse)\n", argv[0]);
+	else {
+		vpndns_out_printf(out, "client %s view %s forwarders", argv[0],
+			view->name);
+		ctl_print_servers(out, view->servers);
+		vpndns_out_printf(out, "\n");
+	}
+	if(nm) {
+		vpndns_policy_explain(snap->policy, snap->views->conf, view,
+			&addr, addrlen, nm, nmlen, out);
+		free(nm);
+	}
 }
 
 /** Arguments to find a view by name. */
@@ -180,9 +198,9 @@ ctl_view_arg(struct vpndns_snap* snap, const char* arg,
 	if(f.view)
 		return f.view;
 	if(ipstrtoaddr(arg, 0, &addr, &addrlen)) {
-		enum vpndns_classify_fail fail = vpndns_classify_refused;
-		struct vpndns_view* v = vpndns_views_classify(snap->views,
-			&addr, addrlen, &fail);
+		struct vpndns_client_rule* rule;
+		struct vpndns_view* v = vpndns_views_peek(snap->views, &addr,
+			addrlen, &rule);
 		if(v)
 			return v;
 		vpndns_out_printf(out, "error client %s has no view\n", arg);
@@ -393,13 +411,13 @@ ctl_status(struct vpndns_env* ve, struct vpndns_out* out, int argc,
 	vpndns_out_printf(out, "reload=%s\nlast_reload=%s\n",
 		ve->reload_running ? "running" : "idle",
 		ve->reload_status[0] ? ve->reload_status : "none");
-	lock_basic_unlock(&ve->reload_lock);
-	snap = __atomic_load_n(&ve->snap, __ATOMIC_SEQ_CST);
-	/* the snapshot can't be retired while no reload runs; with one
-	 * running this only reads counters of a set that is still live */
+	/* the reload thread frees snapshots under this lock, so the
+	 * current one stays valid while it is held */
+	snap = ve->snap;
 	vpndns_out_printf(out, "views=%u\nblocklist_names=%u\n",
 		(unsigned)snap->views->nfixed,
 		(unsigned)vpndns_policy_names(snap->policy));
+	lock_basic_unlock(&ve->reload_lock);
 }
 
 /** vpndns_static_reload: re-read the static records; lists are kept. */
@@ -411,7 +429,8 @@ ctl_static_reload(struct vpndns_env* ve, struct vpndns_out* out, int argc,
 		vpndns_out_printf(out, "error usage: vpndns_static_reload\n");
 		return;
 	}
-	if(vpndns_reload_apply(ve, NULL, "static_reload", out))
+	if(vpndns_reload_claim(ve, out) &&
+		vpndns_reload_apply(ve, NULL, "static_reload", out))
 		vpndns_out_printf(out, "ok\n");
 }
 

@@ -280,6 +280,9 @@ front_run(struct vpndns_env* ve, struct vpndns_snap* snap,
 		scratch, &leeway)) {
 	case front_cache_answered:
 		st->cachehits++;
+		if(LDNS_RCODE_WIRE(sldns_buffer_begin(pkt)) ==
+			LDNS_RCODE_SERVFAIL)
+			st->servfail++;
 		return vpndns_front_reply;
 	case front_cache_prefetch:
 		st->cachehits++;

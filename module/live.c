@@ -145,22 +145,28 @@ live_check_line(struct vpndns_env* ve, const char* line,
 
 /** Edit, parse and apply; the reply says what happened. */
 static void
-live_apply(struct vpndns_env* ve, struct vpndns_snap* snap,
-	const char* const* kws, enum live_match how, const char* want,
+live_apply(struct vpndns_env* ve, const char* const* kws, enum live_match how, const char* want,
 	const char* add, int must_remove, const char* what,
 	struct vpndns_out* out)
 {
+	struct vpndns_snap* snap;
 	struct vpndns_conf* conf;
 	int removed = 0, nerr = 0;
 	char* text;
 	if(add && !live_check_line(ve, add, out))
 		return;
+	if(!vpndns_reload_claim(ve, out))
+		return;
+	/* with the slot held no snapshot is retired: this one stays valid */
+	snap = __atomic_load_n(&ve->snap, __ATOMIC_SEQ_CST);
 	if(!(text = live_edit(snap->views->conf->text, kws, how, want, add,
 		&removed))) {
+		vpndns_reload_release(ve);
 		vpndns_out_printf(out, "error out of memory\n");
 		return;
 	}
 	if(must_remove && removed == 0) {
+		vpndns_reload_release(ve);
 		vpndns_out_printf(out, "error '%s' is not configured\n", want);
 		free(text);
 		return;
@@ -169,6 +175,7 @@ live_apply(struct vpndns_env* ve, struct vpndns_snap* snap,
 		&nerr, out);
 	free(text);
 	if(!conf) {
+		vpndns_reload_release(ve);
 		vpndns_out_printf(out, "error the change would make the "
 			"configuration invalid; nothing changed\n");
 		return;
@@ -191,8 +198,7 @@ static const char* const live_allow_kws[] = { "allow", NULL };
 
 /** Add a line of kw built from the arguments, replacing same items. */
 static void
-live_add(struct vpndns_env* ve, struct vpndns_snap* snap,
-	const char* const* kws, enum live_match how, const char* kw,
+live_add(struct vpndns_env* ve, const char* const* kws, enum live_match how, const char* kw,
 	int argc, char** argv, const char* what, struct vpndns_out* out)
 {
 	char* line = live_line(kw, argc, argv);
@@ -200,7 +206,7 @@ live_add(struct vpndns_env* ve, struct vpndns_snap* snap,
 		vpndns_out_printf(out, "error out of memory\n");
 		return;
 	}
-	live_apply(ve, snap, kws, how, argv[0], line, 0, what, out);
+	live_apply(ve, kws, how, argv[0], line, 0, what, out);
 	free(line);
 }
 
@@ -208,33 +214,30 @@ void
 vpndns_live_cmd(struct vpndns_env* ve, const char* cmd, int argc,
 	char** argv, struct vpndns_out* out)
 {
-	/* only the reload thread retires snapshots, and it is not running
-	 * while a live command runs, so the current one stays valid */
-	struct vpndns_snap* snap = __atomic_load_n(&ve->snap, __ATOMIC_SEQ_CST);
 	if(strcmp(cmd, "vpndns_forward_add") == 0 && argc >= 2)
-		live_add(ve, snap, live_client_kws, live_netblock, "forward",
+		live_add(ve, live_client_kws, live_netblock, "forward",
 			argc, argv, "forward_add", out);
 	else if(strcmp(cmd, "vpndns_forward_remove") == 0 && argc == 1)
-		live_apply(ve, snap, live_forward_kws, live_netblock, argv[0],
+		live_apply(ve, live_forward_kws, live_netblock, argv[0],
 			NULL, 1, "forward_remove", out);
 	else if(strcmp(cmd, "vpndns_reflect_add") == 0 && (argc == 1 ||
 		argc == 2))
-		live_add(ve, snap, live_client_kws, live_netblock, "reflect",
+		live_add(ve, live_client_kws, live_netblock, "reflect",
 			argc, argv, "reflect_add", out);
 	else if(strcmp(cmd, "vpndns_reflect_remove") == 0 && argc == 1)
-		live_apply(ve, snap, live_reflect_kws, live_netblock, argv[0],
+		live_apply(ve, live_reflect_kws, live_netblock, argv[0],
 			NULL, 1, "reflect_remove", out);
 	else if(strcmp(cmd, "vpndns_domain_forward_add") == 0 && argc >= 2)
-		live_add(ve, snap, live_domain_kws, live_domain,
+		live_add(ve, live_domain_kws, live_domain,
 			"domain-forward", argc, argv, "domain_forward_add", out);
 	else if(strcmp(cmd, "vpndns_domain_forward_remove") == 0 && argc == 1)
-		live_apply(ve, snap, live_domain_kws, live_domain, argv[0],
+		live_apply(ve, live_domain_kws, live_domain, argv[0],
 			NULL, 1, "domain_forward_remove", out);
 	else if(strcmp(cmd, "vpndns_allow_add") == 0 && argc == 1)
-		live_add(ve, snap, live_allow_kws, live_domain, "allow", argc,
+		live_add(ve, live_allow_kws, live_domain, "allow", argc,
 			argv, "allow_add", out);
 	else if(strcmp(cmd, "vpndns_allow_remove") == 0 && argc == 1)
-		live_apply(ve, snap, live_allow_kws, live_domain, argv[0],
+		live_apply(ve, live_allow_kws, live_domain, argv[0],
 			NULL, 1, "allow_remove", out);
 	else
 		vpndns_out_printf(out, "error usage: %s %s\n", cmd,

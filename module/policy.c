@@ -27,6 +27,7 @@
 #include "vpndns/vpndns.h"
 #include "vpndns/blockset.h"
 #include "vpndns/listparse.h"
+#include "vpndns/control.h"
 #include "util/log.h"
 #include "util/regional.h"
 #include "util/net_help.h"
@@ -558,7 +559,9 @@ vpndns_policy_names(struct vpndns_policy* policy)
 static struct policy_set*
 policy_view_set(struct vpndns_policy* policy, struct vpndns_view* view)
 {
-	if(!view || view->def_index < 0 ||
+	/* a view of an older configuration (a query that outlived a
+	 * reload) has an index into that configuration, not this one */
+	if(!view || view->set->conf != policy->conf || view->def_index < 0 ||
 		(size_t)view->def_index >= policy->nviews)
 		return NULL;
 	return policy->view_sets[view->def_index];
@@ -568,7 +571,7 @@ policy_view_set(struct vpndns_policy* policy, struct vpndns_view* view)
 static struct vpndns_action*
 policy_action(struct vpndns_policy* policy, struct vpndns_view* view)
 {
-	if(view && view->def_index >= 0 &&
+	if(view && view->set->conf == policy->conf && view->def_index >= 0 &&
 		(size_t)view->def_index < policy->nviews &&
 		policy->view_actions[view->def_index])
 		return policy->view_actions[view->def_index];
@@ -981,7 +984,12 @@ policy_finish(struct vpndns_policy* policy, struct module_qstate* qstate,
 			qstate->qinfo.qclass, qstate->query_flags);
 	}
 	if(m->verdict != policy_static_hit) {
+		struct comm_reply* c = policy_client(qstate);
 		vpndns_view_stats_get(view, qstate->env)->blocked++;
+		policy_log(policy, view, c ? &c->client_addr : NULL,
+			c ? c->client_addrlen : 0, &qstate->qinfo,
+			m->verdict == policy_regex ? "nxdomain-regex" :
+			m->list_name);
 		if(qstate->env->cfg->ede)
 			(void)edns_opt_list_append_ede(
 				&qstate->edns_opts_front_out, qstate->region,
@@ -1130,4 +1138,48 @@ vpndns_policy_egress_blocked(struct vpndns_policy* policy,
 		vq->blocked_list = regional_strdup(qstate->region,
 			m.list_name ? m.list_name : "?");
 	return 1;
+}
+
+/** The names of the block actions, for explanations. */
+static const char* policy_action_names[] = { "nxdomain", "nodata", "null",
+	"ip", "refuse" };
+
+void
+vpndns_policy_explain(struct vpndns_policy* policy, struct vpndns_conf* conf,
+	struct vpndns_view* view, struct sockaddr_storage* addr,
+	socklen_t addrlen, uint8_t* name, size_t namelen, struct vpndns_out* out)
+{
+	char text[LDNS_MAX_DOMAINLEN+1];
+	struct query_info qinfo;
+	struct policy_match m;
+	struct vpndns_domain_fwd* d, *best = NULL;
+	memset(&qinfo, 0, sizeof(qinfo));
+	qinfo.qname = name;
+	qinfo.qname_len = namelen;
+	qinfo.qtype = LDNS_RR_TYPE_A;
+	qinfo.qclass = LDNS_RR_CLASS_IN;
+	dname_str(name, text);
+	if(policy_exempt(policy, addr, addrlen))
+		vpndns_out_printf(out, "client is exempt from blocking\n");
+	if(policy_check(policy, view, addr, addrlen, &qinfo, &m)) {
+		if(m.verdict == policy_static_hit)
+			vpndns_out_printf(out, "name %s: static record\n", text);
+		else if(m.verdict == policy_regex)
+			vpndns_out_printf(out, "name %s: nxdomain-regex %s "
+				"(line %d)\n", text, m.regex->pattern,
+				m.regex->line);
+		else	vpndns_out_printf(out, "name %s: blocked by %s, action "
+				"%s\n", text, m.list_name, policy_action_names[
+				policy_action(policy, view)->kind]);
+	} else
+		vpndns_out_printf(out, "name %s: not blocked\n", text);
+	for(d = conf->domain_fwds; d; d = d->next)
+		if(dname_subdomain_c(name, d->dname) &&
+			(!best || d->dname_labs > best->dname_labs))
+			best = d;
+	if(best)
+		vpndns_out_printf(out, "name %s: domain-forward %s (line %d)\n",
+			text, best->str, best->line);
+	else if(view)
+		vpndns_out_printf(out, "name %s: the view's forwarders\n", text);
 }

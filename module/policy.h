@@ -25,6 +25,7 @@ struct edns_data;
 struct sldns_buffer;
 struct regional;
 struct reply_info;
+struct vpndns_out;
 
 /** The runtime policy. */
 struct vpndns_policy;
@@ -143,5 +144,23 @@ int vpndns_policy_answer(struct vpndns_policy* policy,
 int vpndns_policy_egress_blocked(struct vpndns_policy* policy,
 	struct query_info* qinfo, struct vpndns_view* view,
 	struct module_qstate* qstate, int id);
+
+/**
+ * Explain what the policy does with a name for a client (vpndns_lookup):
+ * exemption, static record, regex, the deciding list and action, and the
+ * domain forward or view forwarders it goes to.
+ * @param policy: the policy.
+ * @param conf: the configuration of the views.
+ * @param view: the client's view, or NULL.
+ * @param addr: the client address.
+ * @param addrlen: its length.
+ * @param name: the name, wire format.
+ * @param namelen: its length.
+ * @param out: command output.
+ */
+void vpndns_policy_explain(struct vpndns_policy* policy,
+	struct vpndns_conf* conf, struct vpndns_view* view,
+	struct sockaddr_storage* addr, socklen_t addrlen, uint8_t* name,
+	size_t namelen, struct vpndns_out* out);
 
 #endif /* VPNDNS_POLICY_H */

@@ -237,18 +237,16 @@ reload_thread_main(void* arg)
 	return NULL;
 }
 
-/** Mark the reload as not running. */
-static void
-reload_done(struct vpndns_env* ve)
+void
+vpndns_reload_release(struct vpndns_env* ve)
 {
 	lock_basic_lock(&ve->reload_lock);
 	ve->reload_running = 0;
 	lock_basic_unlock(&ve->reload_lock);
 }
 
-/** Claim the reload slot and join a finished reload thread. */
-static int
-reload_claim(struct vpndns_env* ve, struct vpndns_out* out)
+int
+vpndns_reload_claim(struct vpndns_env* ve, struct vpndns_out* out)
 {
 	lock_basic_lock(&ve->reload_lock);
 	if(ve->reload_running) {
@@ -271,7 +269,7 @@ reload_spawn(struct vpndns_env* ve, struct vpndns_conf* conf, int reuse,
 	struct reload_job* job = calloc(1, sizeof(*job));
 	if(!job) {
 		vpndns_conf_delete(conf);
-		reload_done(ve);
+		vpndns_reload_release(ve);
 		vpndns_out_printf(out, "error out of memory\n");
 		return 0;
 	}
@@ -288,7 +286,7 @@ int
 vpndns_reload_start(struct vpndns_env* ve, int full, struct vpndns_out* out)
 {
 	struct vpndns_conf* conf = NULL;
-	if(!reload_claim(ve, out))
+	if(!vpndns_reload_claim(ve, out))
 		return 0;
 	if(full) {
 		/* parse here, so errors reach the operator's command output;
@@ -301,7 +299,7 @@ vpndns_reload_start(struct vpndns_env* ve, int full, struct vpndns_out* out)
 		else {
 			vpndns_out_printf(out, "error vpndns.conf rejected, the "
 				"old configuration keeps serving\n");
-			reload_done(ve);
+			vpndns_reload_release(ve);
 			return 0;
 		}
 	}
@@ -314,10 +312,6 @@ vpndns_reload_apply(struct vpndns_env* ve, struct vpndns_conf* conf,
 	const char* what, struct vpndns_out* out)
 {
 	char status[sizeof(ve->reload_status)];
-	if(!reload_claim(ve, out)) {
-		vpndns_conf_delete(conf);
-		return 0;
-	}
 	if(conf)
 		conf->in_daemon = 1;
 	if(!reload_spawn(ve, conf, 1, what, out))

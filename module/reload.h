@@ -32,9 +32,25 @@ int vpndns_reload_start(struct vpndns_env* ve, int full,
 	struct vpndns_out* out);
 
 /**
+ * Claim the reload slot: one reload or live change at a time.  While it
+ * is held no snapshot is retired, so the current one can be read freely.
+ * @param ve: the module.
+ * @param out: command output, for the error.
+ * @return false if a reload is running (error printed).
+ */
+int vpndns_reload_claim(struct vpndns_env* ve, struct vpndns_out* out);
+
+/**
+ * Give the reload slot back without reloading.
+ * @param ve: the module.
+ */
+void vpndns_reload_release(struct vpndns_env* ve);
+
+/**
  * Apply a changed configuration (a live command) or re-read the static
  * records: build a snapshot that shares the unchanged lists, publish it,
- * and wait for it, so the change is in effect when this returns.
+ * and wait for it, so the change is in effect when this returns.  The
+ * caller holds the reload slot (vpndns_reload_claim); it is released.
  * @param ve: the module.
  * @param conf: the new configuration, consumed; NULL keeps the current
  *	one (the static records and allow set are re-read).

@@ -378,6 +378,26 @@ vpndns_views_classify(struct vpndns_views* vs, struct sockaddr_storage* addr,
 	return view_of_def(vs, rule->view);
 }
 
+struct vpndns_view*
+vpndns_views_peek(struct vpndns_views* vs, struct sockaddr_storage* addr,
+	socklen_t addrlen, struct vpndns_client_rule** rule)
+{
+	struct vpndns_view* view;
+	int net = addr_is_ip6(addr, addrlen) ? 128 : 32;
+	*rule = (struct vpndns_client_rule*)addr_tree_lookup(
+		&vs->conf->clients, addr, addrlen);
+	if(!*rule)
+		return vs->conf->default_view ? view_of_def(vs,
+			vs->conf->default_view) : NULL;
+	if((*rule)->kind != vpndns_rule_reflect)
+		return view_of_def(vs, (*rule)->view);
+	lock_rw_rdlock(&vs->reflect_lock);
+	view = (struct vpndns_view*)addr_tree_find(&vs->reflect, addr,
+		addrlen, net);
+	lock_rw_unlock(&vs->reflect_lock);
+	return view;
+}
+
 struct module_env*
 vpndns_view_env(struct vpndns_view* view, struct module_env* wenv)
 {

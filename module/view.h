@@ -24,6 +24,7 @@
 #include "util/storage/dnstree.h"
 struct vpndns_conf;
 struct vpndns_viewdef;
+struct vpndns_client_rule;
 struct vpndns_server;
 struct module_env;
 struct config_file;
@@ -191,6 +192,20 @@ void vpndns_views_delete(struct vpndns_views* vs);
 struct vpndns_view* vpndns_views_classify(struct vpndns_views* vs,
 	struct sockaddr_storage* addr, socklen_t addrlen,
 	enum vpndns_classify_fail* fail);
+
+/**
+ * Find the view of a client without creating a reflect view, for the
+ * control commands, which must not change state by looking.
+ * @param vs: the views.
+ * @param addr: client address.
+ * @param addrlen: its length.
+ * @param rule: returns the client rule that applies, or NULL.
+ * @return the view, or NULL (no rule and no default, or a reflect client
+ *	that has no view yet).
+ */
+struct vpndns_view* vpndns_views_peek(struct vpndns_views* vs,
+	struct sockaddr_storage* addr, socklen_t addrlen,
+	struct vpndns_client_rule** rule);
 
 /**
  * Get the environment of a view for the calling worker thread.

@@ -88,11 +88,11 @@ ins smallapp/unbound-checkconf.c after 'check_mod(cfg, val_get_funcblock());' \
 # --- unbound-control: vpndns_* commands are answered by the module ---
 ins daemon/remote.c after '#include "daemon/remote.h"' "$inc"
 ins daemon/remote.c before '/* compare command */' \
-	'#ifdef USE_VPNDNS\n\t/* vpndns_ is a prefix here, not a whole command word */\n\tif(strncmp(p, "vpndns_", 7) == 0) {\n\t\tchar* vpndns_out = vpndns_remote_cmd(worker ? &worker->env : NULL, p);\n\t\t(void)ssl_printf(ssl, "%s", vpndns_out ? vpndns_out : "error out of memory\\n");\n\t\tfree(vpndns_out);\n\t\treturn;\n\t}\n#endif'
+	'#ifdef USE_VPNDNS\n\t/* vpndns_ is a prefix here, not a whole command word */\n\tif(strncmp(p, "vpndns_", 7) == 0) {\n\t\tchar* vpndns_out = vpndns_remote_cmd(worker ? &worker->env : NULL, p);\n\t\t/* ssl_printf cuts at 1024 bytes; the output can be longer */\n\t\t(void)ssl_print_text(ssl, vpndns_out ? vpndns_out : "error out of memory\\n");\n\t\tfree(vpndns_out);\n\t\treturn;\n\t}\n#endif'
 
 # --- unbound-control stats: vpndns lines after the totals ---
 ins daemon/remote.c before 'if(!print_uptime(ssl, worker, reset))' \
-	'#ifdef USE_VPNDNS\n\t{\n\t\tchar* vpndns_stats = vpndns_stats_text(&worker->env, reset);\n\t\tif(vpndns_stats && !ssl_printf(ssl, "%s", vpndns_stats)) {\n\t\t\tfree(vpndns_stats);\n\t\t\treturn;\n\t\t}\n\t\tfree(vpndns_stats);\n\t}\n#endif'
+	'#ifdef USE_VPNDNS\n\t{\n\t\tchar* vpndns_stats = vpndns_stats_text(&worker->env, reset);\n\t\tif(vpndns_stats && !ssl_print_text(ssl, vpndns_stats)) {\n\t\t\tfree(vpndns_stats);\n\t\t\treturn;\n\t\t}\n\t\tfree(vpndns_stats);\n\t}\n#endif'
 
 # --- worker: the front hook replaces the global cache stage ---
 ins daemon/worker.c after '#include "daemon/worker.h"' "$inc"

@@ -64,6 +64,12 @@ assert_match "list: forwarder health" "view a .*last_ok=[1-9]" "$out"
 assert_match "list: client rule" "^client $A/32 view a$" "$out"
 assert_match "lookup: view of a client" "client $A view a forwarders 127\.0\.4\.2@$FP" "$(uctl vpndns_lookup $A)"
 assert_match "lookup: unmapped client" "refused" "$(uctl vpndns_lookup $N)"
+out=$(uctl vpndns_lookup $A ads.example)
+assert_match "lookup explains a block" "name ads\.example\.: blocked by .*list\.txt, action nxdomain" "$out"
+assert_match "lookup names the rule" "client $A rule $A/32 \(line 3\)" "$out"
+assert_match "lookup: not blocked" "name www\.example\.com\.: not blocked" "$(uctl vpndns_lookup $A www.example.com)"
+assert_match "lookup: static" "static record" "$(uctl vpndns_lookup $A printer.lan)"
+cmd_error "lookup: bad name" vpndns_lookup $A 'bad..name'
 cmd_error "lookup: not an address" vpndns_lookup not-an-ip
 cmd_error "lookup: no argument" vpndns_lookup
 cmd_error "list: extra argument" vpndns_list extra
@@ -97,6 +103,8 @@ uctl vpndns_forward_add $B/32 127.0.4.3@$FP >/dev/null
 # --- reflect_add / reflect_remove -----------------------------------------
 fake_start fr 127.0.4.20 "$FP"
 assert_match "reflect_add" "^ok" "$(uctl vpndns_reflect_add 127.0.4.20/32 $FP)"
+assert_match "lookup does not create a reflect view" "no view yet" "$(uctl vpndns_lookup 127.0.4.20)"
+assert_match "stats: no reflect view from the lookup" "^vpndns\.reflect_views=0$" "$(uctl stats_noreset)"
 assert_eq "reflected to the client's own address" "192.0.2.20" "$(q 127.0.4.20 www.example.com)"
 cmd_error "reflect_add: bad port" vpndns_reflect_add 127.0.4.20/32 99999
 assert_match "reflect_remove" "^ok" "$(uctl vpndns_reflect_remove 127.0.4.20/32)"
@@ -141,6 +149,22 @@ assert_eq "flushed view asks again" 1 "$(fake_log_count fa 'www\.example\.com')"
 cmd_error "flush: no such view" vpndns_flush nosuchview
 cmd_error "flush_name: bad name" vpndns_flush_name a 'bad..name'
 cmd_error "dump_cache: no argument" vpndns_dump_cache
+
+# --- long outputs are not cut (many views) ---------------------------------
+for i in $(seq 1 40); do
+	uctl vpndns_forward_add 127.0.5.$i/32 127.0.4.3@$FP >/dev/null
+done
+out=$(uctl vpndns_list)
+nviews=$(echo "$out" | grep -c '^view ')
+check "list shows the 40 new views and the others" test "$nviews" -ge 42
+assert_eq "list shows every view, none cut off" 40 "$(echo "$out" | grep -c '^view net_127_0_5_')"
+assert_match "list ends with the default line" "default refuse$" "$(echo "$out" | tail -n 1)"
+st=$(uctl stats_noreset)
+assert_eq "stats: a queries line for every view" "$nviews" "$(echo "$st" | grep -c '^vpndns\.view\..*\.queries=')"
+assert_match "stats: unbound's own lines follow intact" "^time\.now=" "$st"
+for i in $(seq 1 40); do
+	uctl vpndns_forward_remove 127.0.5.$i/32 >/dev/null
+done
 
 # --- vpndns_reload keeps unchanged views' caches --------------------------
 fake_log_clear fa
