@@ -10,7 +10,8 @@ cd "$top"
 
 deps="build-essential autoconf automake libtool pkg-config flex bison
 libssl-dev libevent-dev libexpat1-dev libldns-dev ldnsutils bind9-dnsutils
-check dnsperf python3 python3-dnspython dpkg-dev iproute2 procps"
+check dnsperf python3 python3-dnspython python3-yaml dpkg-dev iproute2
+procps dnsdist mandoc"
 
 missing=""
 for p in $deps; do

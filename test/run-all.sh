@@ -4,12 +4,12 @@
 # Suites: unit (Check), replay (testbound over test/replay/*.rpl), e2e
 # (loopback, real unbound and fake upstreams), and Unbound's own unittest
 # and testdata/*.rpl on the patched build.  VPNDNS_SUITES selects suites
-# (default: "unit replay e2e core").
+# (default: "unit replay e2e pkg core").
 set -u
 src=${VPNDNS_SRCDIR:-$(cd "$(dirname "$0")/.." && pwd)}
 build=${VPNDNS_BUILDDIR:-$src}
 ub=$build/unbound
-suites=${VPNDNS_SUITES:-unit replay e2e core}
+suites=${VPNDNS_SUITES:-unit replay e2e pkg core}
 total_pass=0
 total_fail=0
 
@@ -69,6 +69,17 @@ run_e2e() {
 	p=$(echo "$out" | tail -n 1 | sed -n 's/^\([0-9]*\) passed.*/\1/p')
 	f=$(echo "$out" | tail -n 1 | sed -n 's/.* \([0-9]*\) failed.*/\1/p')
 	add "${p:-0}" "${f:-1}" e2e
+}
+
+# packaging: the FreeBSD stage and manifest, rc.d and systemd files, man
+# pages, the migration converter
+run_pkg() {
+	local out p f
+	out=$(VPNDNS_BUILDDIR=$build bash "$src/test/pkg/run.sh" 2>&1)
+	echo "$out" | tail -n 15
+	p=$(echo "$out" | tail -n 1 | sed -n 's/^\([0-9]*\) passed.*/\1/p')
+	f=$(echo "$out" | tail -n 1 | sed -n 's/.* \([0-9]*\) failed.*/\1/p')
+	add "${p:-0}" "${f:-1}" pkg
 }
 
 # Unbound's unittest and all testdata/*.rpl on the patched build
