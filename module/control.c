@@ -28,6 +28,7 @@
 #include "util/data/packed_rrset.h"
 #include "util/data/msgreply.h"
 #include "services/cache/dns.h"
+#include "validator/val_kcache.h"
 #include "sldns/str2wire.h"
 #include "sldns/rrdef.h"
 #include "vpndns/policy.h"
@@ -226,6 +227,10 @@ ctl_flush(struct vpndns_snap* snap, struct vpndns_out* out, int argc,
 		return;
 	slabhash_clear(view->msg_cache);
 	slabhash_clear(&view->rrset_cache->table);
+	/* keys marked bad after a forwarder misbehaved, too: the operator
+	 * flushes after fixing the forwarder */
+	if(view->key_cache)
+		slabhash_clear(view->key_cache->slab);
 	vpndns_out_printf(out, "ok flushed view %s\n", view->name);
 }
 

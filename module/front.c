@@ -110,11 +110,13 @@ front_lock_entry(struct module_env* env, struct reply_info* rep)
  * @return -1 if the mesh must handle it, else whether it is secure.
  */
 static int
-front_entry_security(struct module_env* env, struct reply_info* rep,
-	uint16_t flags)
+front_entry_security(struct module_env* env, struct vpndns_view* view,
+	struct reply_info* rep, uint16_t flags)
 {
+	/* the worker's env says whether the validator runs; a view with
+	 * view-validate: no serves its entries unvalidated */
 	int must_validate = (!(flags&BIT_CD) || env->cfg->ignore_cd) &&
-		env->need_to_validate;
+		env->need_to_validate && !view->novalidate;
 	if(rep->security == sec_status_secure) {
 		if(reply_all_rrsets_secure(rep))
 			return 1;
@@ -130,7 +132,7 @@ front_entry_security(struct module_env* env, struct reply_info* rep,
 /** Encode a locked cache entry as the answer. */
 static int
 front_encode_entry(struct module_env* env, struct vpndns_snap* snap,
-	struct query_info* qinfo,
+	struct vpndns_view* view, struct query_info* qinfo,
 	struct edns_data* edns, struct comm_reply* repinfo, sldns_buffer* pkt,
 	struct regional* scratch, struct reply_info* rep, int expired)
 {
@@ -142,7 +144,7 @@ front_encode_entry(struct module_env* env, struct vpndns_snap* snap,
 		htons(LDNS_RR_TYPE_CNAME) || rep->rrsets[0]->rk.type ==
 		htons(LDNS_RR_TYPE_DNAME)) && !reply_check_cname_chain(qinfo, rep))
 		return 0;
-	if((secure = front_entry_security(env, rep, flags)) < 0)
+	if((secure = front_entry_security(env, view, rep, flags)) < 0)
 		return 0;
 	edns->edns_version = EDNS_ADVERTISED_VERSION;
 	edns->udp_size = EDNS_ADVERTISED_SIZE;
@@ -198,8 +200,8 @@ front_from_cache(struct module_env* env, struct vpndns_snap* snap,
 		lock_rw_unlock(&e->lock);
 		return front_cache_answered;
 	}
-	answered = front_encode_entry(env, snap, qinfo, edns, repinfo, pkt,
-		scratch, rep, locked == 2);
+	answered = front_encode_entry(env, snap, view, qinfo, edns, repinfo,
+		pkt, scratch, rep, locked == 2);
 	rrset_array_unlock_touch(view->rrset_cache, scratch, rep->ref,
 		rep->rrset_count);
 	if(answered && ((env->cfg->prefetch && *env->now >= rep->prefetch_ttl)

@@ -30,6 +30,8 @@
 #include "services/mesh.h"
 #include "services/cache/dns.h"
 #include "services/cache/rrset.h"
+#include "validator/val_kcache.h"
+#include "validator/val_neg.h"
 #include "util/storage/slabhash.h"
 #include "sldns/rrdef.h"
 #include "sldns/pkthdr.h"
@@ -403,6 +405,10 @@ vpndns_view_mem(struct vpndns_view* view, void* arg)
 	size_t* total = (size_t*)arg;
 	*total += sizeof(*view) + slabhash_get_mem(view->msg_cache) +
 		slabhash_get_mem(&view->rrset_cache->table);
+	if(view->key_cache)
+		*total += key_cache_get_mem(view->key_cache);
+	if(view->neg_cache)
+		*total += val_neg_get_mem(view->neg_cache);
 }
 
 size_t

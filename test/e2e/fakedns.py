@@ -6,6 +6,22 @@ answers with predictable data, so a test can tell which upstream answered
 and how often an upstream was asked.  Behaviour can be degraded (--mode) to
 exercise the resolver's error paths, and switched at runtime through
 --control-file.
+
+Mode from:ADDR[@PORT] answers UDP queries normally but sends each reply
+from another socket, bound to ADDR and PORT (0 or no PORT: any free
+port), as a misrouted or spoofing server would.  TCP replies are normal.
+
+DNSSEC: --signed-zone FILE (repeatable) serves signed zones as
+ldns-signzone writes them (one RR per line); their records answer like
+--zone records, DNSKEY and DS queries included.  A query with the DO bit
+gets, after every rrset returned, the RRSIGs covering it (same owner and
+type covered); a NODATA answer for a signed name carries the zone's SOA
+and the name's NSEC, signed.  --dnssec-mode changes that: strip never
+sends RRSIG, DNSKEY, DS, NSEC or NSEC3 records (a DNSKEY or DS query gets
+an empty NOERROR), as a DNSSEC-stripping resolver does; tamper replaces
+the data of A records in the answer (--tamper-a) and keeps the original
+RRSIGs.  A control-file word dnssec:MODE overrides --dnssec-mode (words
+starting dnssec: are not modes).  The query log is the same in every mode.
 """
 
 import argparse
@@ -13,6 +29,7 @@ import asyncio
 import ipaddress
 import os
 import signal
+import socket
 import ssl
 import struct
 import sys
@@ -30,6 +47,10 @@ import dns.rrset
 MODES = ("normal", "silent", "servfail", "refused", "formerr", "truncate",
          "garbage", "wrongid")
 MAX_CNAME_CHAIN = 8
+DNSSEC_MODES = ("normal", "strip", "tamper")
+DNSSEC_WORD = "dnssec:"  # control-file prefix of a --dnssec-mode override
+DNSSEC_TYPES = (dns.rdatatype.RRSIG, dns.rdatatype.DNSKEY, dns.rdatatype.DS,
+                dns.rdatatype.NSEC, dns.rdatatype.NSEC3)
 NXDOMAIN_MARK = "NXDOMAIN"
 
 
@@ -39,7 +60,22 @@ def mode_arg(text):
         return text
     if text.startswith("slow:") and text[5:].isdigit():
         return text
+    if text.startswith("from:") and parse_from(text) is not None:
+        return text
     raise argparse.ArgumentTypeError("bad mode %r" % text)
+
+
+def parse_from(mode):
+    """(addr, port) of a from:ADDR[@PORT] mode, or None if malformed."""
+    addr, _, port = mode[5:].partition("@")
+    try:
+        ipaddress.ip_address(addr)
+    except ValueError:
+        return None
+    if port and not port.isdigit():
+        return None
+    port = int(port or 0)
+    return (addr, port) if port <= 65535 else None
 
 
 def load_zone(path):
@@ -82,12 +118,62 @@ def load_zone(path):
     return zone
 
 
+def load_signed_zone(path):
+    """Parse a signed zone, 'name TTL [IN] TYPE rdata' per line (comments
+    allowed), into ({name: {rdtype: rrset}}, {(name, covered): rrsig})."""
+    zone, sigs = {}, {}
+    with open(path, encoding="utf-8") as fh:
+        for lineno, raw in enumerate(fh, 1):
+            line = raw.strip()
+            if not line or line.startswith(";") or line.startswith("$"):
+                continue
+            tok = line.split()
+            i, ttl = 1, 3600
+            if i < len(tok) and tok[i].isdigit():
+                ttl, i = int(tok[i]), i + 1
+            if i < len(tok) and tok[i].upper() == "IN":
+                i += 1
+            if len(tok) <= i + 1:
+                sys.exit("%s:%d: missing type or data" % (path, lineno))
+            try:
+                rrset = dns.rrset.from_text(tok[0], ttl, "IN", tok[i],
+                                            line.split(None, i + 1)[i + 1])
+            except (dns.exception.DNSException, ValueError) as exc:
+                sys.exit("%s:%d: %s" % (path, lineno, exc))
+            if rrset.rdtype == dns.rdatatype.RRSIG:
+                key, table = (rrset.name, rrset.covers), sigs
+            else:
+                key, table = rrset.rdtype, zone.setdefault(rrset.name, {})
+            if key in table:
+                table[key].union_update(rrset)
+            else:
+                table[key] = rrset
+    return zone, sigs
+
+
 class FakeServer:
     def __init__(self, args):
         self.args = args
         self.zone = load_zone(args.zone) if args.zone else {}
+        self.sigs = {}         # (owner, type covered) -> RRSIG rrset
+        self.signed = set()    # names from --signed-zone files
+        self.apexes = set()    # their names with an SOA
+        for path in args.signed_zone or ():
+            # a later file replaces earlier rrsets with the same owner
+            # and type, so a child's apex records win over the parent's
+            # delegation (NS, NSEC); the parent's DS stays
+            zone, sigs = load_signed_zone(path)
+            for name, types in zone.items():
+                if not isinstance(self.zone.get(name), dict):
+                    self.zone[name] = {}
+                self.zone[name].update(types)
+                self.signed.add(name)
+                if dns.rdatatype.SOA in types:
+                    self.apexes.add(name)
+            self.sigs.update(sigs)
         self.logfh = open(args.log, "a", encoding="utf-8") if args.log else None
         self.a_ip, self.aaaa_ip = self.default_addresses()
+        self.from_socks = {}  # from:ADDR@PORT -> socket the replies leave by
 
     def default_addresses(self):
         """Derive per-instance A/AAAA values from the listen address."""
@@ -102,18 +188,50 @@ class FakeServer:
                              % (time.time(), proto, src[0], src[1], text))
             self.logfh.flush()
 
+    def send_from(self, mode, wire, dst):
+        """Send a UDP reply from the socket of a from: mode; errors (a bad
+        or busy address) drop the reply, as a lost packet would."""
+        sock = self.from_socks.get(mode)
+        try:
+            if sock is None:
+                addr, port = parse_from(mode)
+                fam = socket.AF_INET6 if ":" in addr else socket.AF_INET
+                sock = socket.socket(fam, socket.SOCK_DGRAM)
+                sock.setblocking(False)
+                sock.bind((addr, port))
+                self.from_socks[mode] = sock
+            sock.sendto(wire, dst)
+        except (OSError, TypeError):
+            if sock is not None and mode not in self.from_socks:
+                sock.close()
+
     def current_mode(self):
         """The control file, when present and non-empty, overrides --mode."""
         cf = self.args.control_file
         if cf:
             try:
                 with open(cf, encoding="utf-8") as fh:
-                    words = fh.read().split()
+                    words = [w for w in fh.read().split()
+                             if not w.startswith(DNSSEC_WORD)]
                 if words:
                     return words[0]
             except OSError:
                 pass
         return self.args.mode
+
+    def current_dnssec_mode(self):
+        """A dnssec:MODE word in the control file overrides --dnssec-mode."""
+        cf = self.args.control_file
+        if cf:
+            try:
+                with open(cf, encoding="utf-8") as fh:
+                    for word in fh.read().split():
+                        if (word.startswith(DNSSEC_WORD) and
+                                word[len(DNSSEC_WORD):] in DNSSEC_MODES):
+                            return word[len(DNSSEC_WORD):]
+            except OSError:
+                pass
+        return self.args.dnssec_mode
 
     async def handle(self, wire, proto, src):
         """Return the reply bytes for one received message, or None."""
@@ -150,6 +268,7 @@ class FakeServer:
             resp.flags |= dns.flags.TC
         else:
             self.answer(resp, q.name, q.rdtype)
+            self.dnssec(resp, query)
         if mode == "wrongid":
             resp.id = (query.id + 1) & 0xFFFF
         return resp.to_wire()
@@ -190,12 +309,62 @@ class FakeServer:
                 return
             cname = types.get(dns.rdatatype.CNAME)
             if cname is None:
-                resp.authority.append(self.soa(name))
+                resp.authority.extend(self.nodata(name))
                 return
             resp.answer.append(cname)
             name = cname[0].target
             if name not in self.zone:
                 return
+
+    def signed_apex(self, name):
+        """The closest enclosing apex of a --signed-zone, or None."""
+        while True:
+            if name in self.apexes:
+                return name
+            if name == dns.name.root:
+                return None
+            name = name.parent()
+
+    def nodata(self, name):
+        """Authority of a NODATA answer: for a signed name the zone's SOA
+        and the name's NSEC (their RRSIGs are added later), else the
+        fake SOA."""
+        apex = self.signed_apex(name) if name in self.signed else None
+        if apex is None:
+            return [self.soa(name)]
+        out = [self.zone[apex][dns.rdatatype.SOA]]
+        nsec = self.zone[name].get(dns.rdatatype.NSEC)
+        return out + [nsec] if nsec is not None else out
+
+    def dnssec(self, resp, query):
+        """Apply --dnssec-mode to a filled NOERROR/NXDOMAIN response."""
+        mode = self.current_dnssec_mode()
+        if mode == "strip":
+            for section in (resp.answer, resp.authority, resp.additional):
+                section[:] = [r for r in section if r.rdtype not in DNSSEC_TYPES]
+            if not resp.answer and not resp.authority:
+                q = query.question[0]
+                apex = self.signed_apex(q.name)
+                resp.authority.append(
+                    self.zone[apex][dns.rdatatype.SOA] if apex is not None
+                    else self.soa(q.name))
+            return
+        if mode == "tamper":
+            ip = self.args.tamper_a
+            resp.answer[:] = [
+                dns.rrset.from_text(r.name, r.ttl, "IN", "A", ip)
+                if r.rdtype == dns.rdatatype.A else r for r in resp.answer]
+        if not query.ednsflags & dns.flags.DO or not self.sigs:
+            return
+        resp.ednsflags |= dns.flags.DO
+        for section in (resp.answer, resp.authority):
+            out = []
+            for rrset in section:
+                out.append(rrset)
+                sig = self.sigs.get((rrset.name, rrset.rdtype))
+                if sig is not None and rrset.rdtype != dns.rdatatype.RRSIG:
+                    out.append(sig)
+            section[:] = out
 
 
 class UDPProtocol(asyncio.DatagramProtocol):
@@ -214,7 +383,12 @@ class UDPProtocol(asyncio.DatagramProtocol):
 
     async def reply(self, data, addr):
         out = await self.server.handle(data, "udp", addr)
-        if out is not None and not self.transport.is_closing():
+        if out is None or self.transport.is_closing():
+            return
+        mode = self.server.current_mode()
+        if mode.startswith("from:"):
+            self.server.send_from(mode, out, addr)
+        else:
             self.transport.sendto(out, addr)
 
     def error_received(self, exc):
@@ -310,7 +484,16 @@ def parse_args(argv=None):
     p.add_argument("--zone", help="extra records, one RR per line")
     p.add_argument("--soa-zone", help="owner of SOA in negative answers")
     p.add_argument("--mode", type=mode_arg, default="normal")
-    p.add_argument("--control-file", help="first word overrides --mode")
+    p.add_argument("--control-file", help="first word overrides --mode; "
+                   "a word dnssec:MODE overrides --dnssec-mode")
+    p.add_argument("--signed-zone", action="append", metavar="FILE",
+                   help="signed zone (ldns-signzone output); RRSIGs go "
+                   "to DO queries; repeatable, later files win per rrset")
+    p.add_argument("--dnssec-mode", choices=DNSSEC_MODES, default="normal",
+                   help="strip: never send DNSSEC records; tamper: change "
+                   "A data, keep the RRSIGs")
+    p.add_argument("--tamper-a", default="198.51.100.66",
+                   help="A data sent by --dnssec-mode tamper")
     p.add_argument("--tls-port", type=int, help="also serve DNS over TLS here")
     p.add_argument("--tls-cert", help="certificate chain (PEM) for --tls-port")
     p.add_argument("--tls-key", help="private key (PEM) for --tls-port")
