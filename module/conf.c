@@ -27,6 +27,8 @@
 #include "sldns/str2wire.h"
 #include "util/data/dname.h"
 
+/** longest netblock string accepted (an IPv6 address and a prefix) */
+#define VPNDNS_NETBLOCK_MAXLEN 128
 /** most arguments on one line */
 #define CONF_MAX_ARGS 64
 /** buffer for an error reason */
@@ -166,6 +168,27 @@ conf_servers(struct conf_parser* p, int argc, char** argv,
 	return NULL;
 }
 
+int
+vpndns_netblock_parse(const char* str, struct sockaddr_storage* addr,
+	socklen_t* addrlen, int* net)
+{
+	const char* slash = strchr(str, '/');
+	size_t i, ndigits;
+	if(strchr(str, '%') || strlen(str) >= VPNDNS_NETBLOCK_MAXLEN)
+		return 0;
+	if(slash) {
+		ndigits = strlen(slash+1);
+		if(ndigits < 1 || ndigits > 3)
+			return 0;
+		for(i = 0; i < ndigits; i++)
+			if(!isdigit((unsigned char)slash[1+i]))
+				return 0;
+		if(atoi(slash+1) > (strchr(str, ':') ? 128 : 32))
+			return 0;
+	}
+	return netblockstrtoaddr(str, 0, addr, addrlen, net);
+}
+
 /** Make a view name from a netblock: only [A-Za-z0-9_-] survive. */
 static char*
 conf_name_from(const char* prefix, const char* str)
@@ -180,6 +203,22 @@ conf_name_from(const char* prefix, const char* str)
 			name[i] = '_';
 	}
 	return name;
+}
+
+/** A generated view name that another view already has gets the line
+ * number, so two netblocks that map to the same name both work. */
+static char*
+conf_unique_name(struct conf_parser* p, char* name)
+{
+	char* u;
+	size_t n;
+	if(!name || !vpndns_conf_find_view(p->conf, name))
+		return name;
+	n = strlen(name) + 16;
+	if((u = malloc(n)))
+		snprintf(u, n, "%s_L%d", name, p->line);
+	free(name);
+	return u;
 }
 
 /** Check that a view name is usable in stats keys and commands. */
@@ -251,7 +290,7 @@ conf_add_client(struct conf_parser* p, const char* netblock,
 	struct sockaddr_storage addr;
 	socklen_t addrlen;
 	int net;
-	if(!netblockstrtoaddr(netblock, 0, &addr, &addrlen, &net))
+	if(!vpndns_netblock_parse(netblock, &addr, &addrlen, &net))
 		return conf_err(p, "invalid netblock '%s'", netblock);
 	if(!(r = calloc(1, sizeof(*r))) || !(r->str = strdup(netblock))) {
 		free(r);
@@ -284,12 +323,12 @@ h_forward(struct conf_parser* p, int argc, char** argv)
 	int net;
 	if(argc < 2)
 		return "expected: forward: <netblock> <addr>[@port][#tls-name] ...";
-	if(!netblockstrtoaddr(argv[0], 0, &addr, &addrlen, &net))
+	if(!vpndns_netblock_parse(argv[0], &addr, &addrlen, &net))
 		return conf_err(p, "invalid netblock '%s'", argv[0]);
 	if(addr_tree_find(&p->conf->clients, &addr, addrlen, net))
 		return conf_add_client(p, argv[0], vpndns_rule_view, NULL, 0);
-	if((err = conf_add_view(p, conf_name_from("net_", argv[0]), argc-1,
-		argv+1, &v)))
+	if((err = conf_add_view(p, conf_unique_name(p, conf_name_from("net_",
+		argv[0])), argc-1, argv+1, &v)))
 		return err;
 	return conf_add_client(p, argv[0], vpndns_rule_view, v, 0);
 }

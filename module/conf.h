@@ -167,6 +167,20 @@ struct vpndns_conf* vpndns_conf_parse(const char* name, const char* text,
 	struct config_file* cfg, int* nerr, struct vpndns_out* errs);
 
 /**
+ * Parse a netblock, addr[/prefix].  Unbound's netblockstrtoaddr reads
+ * the prefix with atoi, so a huge prefix wraps negative and it masks
+ * outside the address; the prefix is checked here first.  Scope ids are
+ * refused, since they mean nothing in a client netblock.
+ * @param str: the netblock.
+ * @param addr: returns the address.
+ * @param addrlen: returns its length.
+ * @param net: returns the prefix length.
+ * @return false if invalid.
+ */
+int vpndns_netblock_parse(const char* str, struct sockaddr_storage* addr,
+	socklen_t* addrlen, int* net);
+
+/**
  * Split a configuration line into its keyword and first argument.
  * @param line: the line (not changed).
  * @param kw: returns the keyword without the colon.

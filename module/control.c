@@ -507,8 +507,10 @@ vpndns_remote_cmd(struct module_env* env, const char* cmd)
 	if(!line)
 		return NULL;
 	argc = ctl_split(line, argv, CTL_MAX_ARGS);
-	if(argc < 1) {
+	if(argc < 0) {
 		vpndns_out_printf(&out, "error too many arguments\n");
+	} else if(argc == 0) {
+		vpndns_out_printf(&out, "error empty command\n");
 	} else if(!ve || !ve->snap) {
 		vpndns_out_printf(&out, "error vpndns is not in module-config\n");
 	} else {

@@ -44,8 +44,8 @@ live_same(enum live_match how, const char* have, const char* want)
 		struct sockaddr_storage a, b;
 		socklen_t alen, blen;
 		int anet, bnet;
-		return netblockstrtoaddr(have, 0, &a, &alen, &anet) &&
-			netblockstrtoaddr(want, 0, &b, &blen, &bnet) &&
+		return vpndns_netblock_parse(have, &a, &alen, &anet) &&
+			vpndns_netblock_parse(want, &b, &blen, &bnet) &&
 			anet == bnet && sockaddr_cmp_addr(&a, alen, &b, blen)
 			== 0;
 	} else {

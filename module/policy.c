@@ -913,15 +913,20 @@ policy_rep_blocked(struct vpndns_policy* policy, struct vpndns_view* view,
 		if(t == LDNS_RR_TYPE_CNAME || t == LDNS_RR_TYPE_DNAME) {
 			struct packed_rrset_data* d = (struct packed_rrset_data*)
 				k->entry.data;
-			uint8_t* target;
-			size_t tlen;
-			if(d->count < 1 || d->rr_len[0] < 3)
-				continue;
-			target = d->rr_data[0] + 2;
-			tlen = d->rr_len[0] - 2;
-			if(dname_valid(target, tlen) == tlen &&
-				policy_name_blocked(policy, view, target, tlen, m))
-				return 1;
+			size_t j;
+			/* every record: the scrubber keeps one, but the check
+			 * does not rely on it */
+			for(j = 0; j < d->count; j++) {
+				uint8_t* target = d->rr_data[j] + 2;
+				size_t tlen;
+				if(d->rr_len[j] < 3)
+					continue;
+				tlen = d->rr_len[j] - 2;
+				if(dname_valid(target, tlen) == tlen &&
+					policy_name_blocked(policy, view, target,
+					tlen, m))
+					return 1;
+			}
 		}
 	}
 	return 0;

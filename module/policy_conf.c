@@ -195,7 +195,7 @@ pc_exempt(struct pc_args* a)
 	int net;
 	if(a->argc != 1)
 		return "expected: exempt: <netblock>";
-	if(!netblockstrtoaddr(a->argv[0], 0, &addr, &addrlen, &net))
+	if(!vpndns_netblock_parse(a->argv[0], &addr, &addrlen, &net))
 		return pc_err(a, "invalid netblock '%s'", a->argv[0]);
 	if(!(n = calloc(1, sizeof(*n))))
 		return "out of memory";

@@ -191,6 +191,15 @@ START_TEST(test_errors_name_line)
 	assert_rejected("view: a \"unterminated 192.0.2.1\n",
 		"t.conf:1: unterminated quote");
 	assert_rejected("forward: 10.0.0.0/8\n", "t.conf:1: expected: forward:");
+	/* Unbound's netblockstrtoaddr would mask outside the address */
+	assert_rejected("forward: 10.9.0.0/4294967200 192.0.2.9\n",
+		"t.conf:1: invalid netblock '10.9.0.0/4294967200'");
+	assert_rejected("exempt: 127.0.2.11/324444444444444\n",
+		"t.conf:1: invalid netblock '127.0.2.11/324444444444444'");
+	assert_rejected("reflect: 10.0.0.0/-8\n",
+		"t.conf:1: invalid netblock '10.0.0.0/-8'");
+	assert_rejected("forward: fe80::1%2/128 192.0.2.9\n",
+		"t.conf:1: invalid netblock 'fe80::1%2/128'");
 	assert_rejected("domain-forward: . 192.0.2.1\n",
 		"t.conf:1: domain-forward for the root is not allowed");
 	assert_rejected("view: a 192.0.2.1@99999\n",
@@ -203,6 +212,19 @@ START_TEST(test_errors_name_line)
 		"t.conf:1: view 'nosuch' is not defined");
 	assert_rejected("view: a 192.0.2.1@53x\n",
 		"t.conf:1: server '192.0.2.1@53x': invalid server address");
+}
+END_TEST
+
+START_TEST(test_generated_names_unique)
+{
+	int nerr;
+	struct vpndns_conf* conf = parse(
+		"view: net_10_0_0_0_8 192.0.2.1\n"
+		"forward: 10.0.0.0/8 192.0.2.2\n", &nerr);
+	ck_assert_ptr_nonnull(conf);
+	ck_assert_str_eq(rule_of(conf, "10.1.1.1")->view->name,
+		"net_10_0_0_0_8_L2");
+	vpndns_conf_delete(conf);
 }
 END_TEST
 
@@ -265,6 +287,7 @@ conf_suite(void)
 	tcase_add_test(tc, test_cache_options);
 	tcase_add_test(tc, test_errors_name_line);
 	tcase_add_test(tc, test_all_errors_reported);
+	tcase_add_test(tc, test_generated_names_unique);
 	tcase_add_test(tc, test_garbage_input);
 	tcase_add_test(tc, test_read_file_errors);
 	tcase_set_timeout(tc, 60);
