@@ -150,7 +150,10 @@ ctl_lookup(struct vpndns_snap* snap, struct vpndns_out* out, int argc,
 			rule->str, rule->line);
 	if(!view && rule && rule->kind == vpndns_rule_reflect)
 		vpndns_out_printf(out, "client %s reflect to its own address "
-			"port %d (no view yet)\n", argv[0], rule->reflect_port);
+			"port %d (%s)\n", argv[0], rule->reflect_port,
+			snap->views->nreflect >= snap->views->conf->max_reflect_views
+			? "no view: max-reflect-views reached, its queries get "
+			"SERVFAIL" : "no view yet");
 	else if(!view)
 		vpndns_out_printf(out, "client %s: refused (no rule, default "
 			"refuse)\n", argv[0]);
