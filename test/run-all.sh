@@ -4,12 +4,12 @@
 # Suites: unit (Check), replay (testbound over test/replay/*.rpl), e2e
 # (loopback, real unbound and fake upstreams), and Unbound's own unittest
 # and testdata/*.rpl on the patched build.  VPNDNS_SUITES selects suites
-# (default: "unit replay e2e pkg fuzz core").
+# (default: "unit replay e2e pkg bench fuzz core").
 set -u
 src=${VPNDNS_SRCDIR:-$(cd "$(dirname "$0")/.." && pwd)}
 build=${VPNDNS_BUILDDIR:-$src}
 ub=$build/unbound
-suites=${VPNDNS_SUITES:-unit replay e2e pkg fuzz core}
+suites=${VPNDNS_SUITES:-unit replay e2e pkg bench fuzz core}
 total_pass=0
 total_fail=0
 
@@ -80,6 +80,16 @@ run_pkg() {
 	p=$(echo "$out" | tail -n 1 | sed -n 's/^\([0-9]*\) passed.*/\1/p')
 	f=$(echo "$out" | tail -n 1 | sed -n 's/.* \([0-9]*\) failed.*/\1/p')
 	add "${p:-0}" "${f:-1}" pkg
+}
+
+# the benchmark harness in its smoke mode, so it can't rot
+run_bench() {
+	local out p f
+	out=$(VPNDNS_BUILDDIR=$build bash "$src/bench/run.sh" --smoke 2>&1)
+	echo "$out" | tail -n 6
+	p=$(echo "$out" | sed -n 's/^smoke: \([0-9]*\) passed.*/\1/p' | tail -n 1)
+	f=$(echo "$out" | sed -n 's/^smoke: .* \([0-9]*\) failed.*/\1/p' | tail -n 1)
+	add "${p:-0}" "${f:-1}" bench
 }
 
 # fuzzing: each target for a short bounded time (FUZZ_SECONDS each)
