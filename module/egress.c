@@ -55,6 +55,20 @@ egress_veto(struct vpndns_view* view, struct module_env* env,
 		view ? view->name : "-", why);
 }
 
+/** Was this very name checked against the current policy when the
+ * query started?  Then no reload happened since (same epoch), and the
+ * check need not be repeated for every send. */
+static int
+egress_name_checked(struct vpndns_env* ve, struct query_info* qinfo,
+	struct module_qstate* qstate, int id)
+{
+	struct vpndns_qstate* vq = (struct vpndns_qstate*)qstate->minfo[id];
+	return vq && vq->checked_epoch && vq->checked_epoch ==
+		__atomic_load_n(&ve->epoch, __ATOMIC_SEQ_CST) &&
+		qinfo->qname_len == qstate->qinfo.qname_len &&
+		query_dname_compare(qinfo->qname, qstate->qinfo.qname) == 0;
+}
+
 /** The veto's decision, inside vpndns_enter/vpndns_leave. */
 static int
 egress_check(struct vpndns_env* ve, struct vpndns_snap* snap,
@@ -68,7 +82,8 @@ egress_check(struct vpndns_env* ve, struct vpndns_snap* snap,
 			"query outside every view");
 		return 0;
 	}
-	if(vpndns_policy_egress_blocked(snap->policy, qinfo, view, qstate,
+	if(!egress_name_checked(ve, qinfo, qstate, ve->id) &&
+		vpndns_policy_egress_blocked(snap->policy, qinfo, view, qstate,
 		ve->id)) {
 		egress_veto(view, env, qinfo, addr, addrlen, "blocked name");
 		return 0;

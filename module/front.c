@@ -25,6 +25,7 @@
 #include "vpndns/vpndns.h"
 #include "vpndns/view.h"
 #include "vpndns/policy.h"
+#include "vpndns/memo.h"
 #include "util/log.h"
 #include "util/regional.h"
 #include "util/netevent.h"
@@ -175,16 +176,14 @@ front_from_cache(struct module_env* env, struct vpndns_snap* snap,
 	struct vpndns_view* view,
 	struct query_info* qinfo, struct edns_data* edns,
 	struct comm_reply* repinfo, sldns_buffer* pkt, struct regional* scratch,
-	time_t* leeway)
+	time_t* leeway, uint32_t hash)
 {
-	uint16_t flags = sldns_buffer_read_u16_at(pkt, 2);
 	struct lruhash_entry* e;
 	struct reply_info* rep;
 	int locked, answered;
 	if(qinfo->local_alias)
 		return front_cache_miss;
-	e = slabhash_lookup(view->msg_cache, query_info_hash(qinfo, flags),
-		qinfo, 0);
+	e = slabhash_lookup(view->msg_cache, hash, qinfo, 0);
 	if(!e)
 		return front_cache_miss;
 	rep = (struct reply_info*)e->data;
@@ -251,6 +250,58 @@ front_no_view(struct module_env* env, struct query_info* qinfo,
 	return vpndns_front_reply;
 }
 
+/** The client's view: from the thread's memo, or classified. */
+static struct vpndns_view*
+front_view(struct vpndns_snap* snap, struct vpndns_thread* th,
+	struct comm_reply* repinfo, enum vpndns_classify_fail* fail)
+{
+	struct vpndns_view* view = vpndns_memo_view_get(th->memo, th->epoch,
+		snap, &repinfo->client_addr, repinfo->client_addrlen);
+	if(view)
+		return view;
+	if((view = vpndns_views_classify(snap->views, &repinfo->client_addr,
+		repinfo->client_addrlen, fail)))
+		vpndns_memo_view_put(th->memo, th->epoch, snap,
+			&repinfo->client_addr, repinfo->client_addrlen, view);
+	return view;
+}
+
+/** Apply the policy, unless the name passed for this view already. */
+static int
+front_policy(struct vpndns_snap* snap, struct vpndns_thread* th,
+	struct module_env* env, struct vpndns_view* view,
+	struct query_info* qinfo, struct edns_data* edns,
+	struct comm_reply* repinfo, sldns_buffer* pkt,
+	struct regional* scratch, uint32_t hash)
+{
+	int memoizable = 0;
+	if(vpndns_memo_name_passed(th->memo, th->epoch, snap, view,
+		qinfo->qname, qinfo->qname_len, hash))
+		return 0;
+	if(vpndns_policy_front(snap->policy, env, view, repinfo, qinfo, edns,
+		pkt, scratch, &memoizable))
+		return 1;
+	if(memoizable)
+		vpndns_memo_name_put(th->memo, th->epoch, snap, view,
+			qinfo->qname, qinfo->qname_len, hash);
+	return 0;
+}
+
+/** Note that the front hook checked this query, for the module's
+ * operate, which runs next in the same call. */
+static void
+front_handoff(struct vpndns_thread* th, struct vpndns_view* view,
+	struct query_info* qinfo)
+{
+	struct vpndns_memo* memo = th->memo;
+	if(qinfo->qname_len > sizeof(memo->handoff_name))
+		return;
+	memo->handoff_epoch = th->epoch;
+	memo->handoff_view = view;
+	memo->handoff_len = qinfo->qname_len;
+	memcpy(memo->handoff_name, qinfo->qname, qinfo->qname_len);
+}
+
 /** The front hook's work, inside vpndns_enter/vpndns_leave. */
 static enum vpndns_front_result
 front_run(struct vpndns_env* ve, struct vpndns_snap* snap,
@@ -258,16 +309,18 @@ front_run(struct vpndns_env* ve, struct vpndns_snap* snap,
 	struct edns_data* edns, struct comm_reply* repinfo, sldns_buffer* pkt,
 	struct regional* scratch)
 {
+	struct vpndns_thread* th = vpndns_thread(ve, env);
 	struct vpndns_view* view;
 	struct vpndns_view_stats* st;
 	enum vpndns_classify_fail fail = vpndns_classify_refused;
 	time_t leeway = 0;
-	if(!(view = vpndns_views_classify(snap->views, &repinfo->client_addr,
-		repinfo->client_addrlen, &fail)))
+	uint32_t hash;
+	th->memo->handoff_epoch = 0;
+	if(!(view = front_view(snap, th, repinfo, &fail)))
 		return front_no_view(env, qinfo, edns, pkt, scratch, fail);
 	if(qinfo->qclass == LDNS_RR_CLASS_ANY) {
-		/* the iterator answers class ANY with per-class subqueries,
-		 * which the mesh shares between clients regardless of view */
+		/* the iterator answers class ANY with per-class subqueries;
+		 * not supported in a view */
 		front_encode_error(env, qinfo, edns, pkt, scratch,
 			LDNS_RCODE_REFUSED, LDNS_EDE_NOT_SUPPORTED,
 			"vpndns: QCLASS ANY is not supported");
@@ -275,11 +328,12 @@ front_run(struct vpndns_env* ve, struct vpndns_snap* snap,
 	}
 	st = vpndns_view_stats_get(view, env);
 	st->queries++;
-	if(vpndns_policy_front(snap->policy, env, view, repinfo, qinfo, edns,
-		pkt, scratch))
+	hash = query_info_hash(qinfo, sldns_buffer_read_u16_at(pkt, 2));
+	if(front_policy(snap, th, env, view, qinfo, edns, repinfo, pkt,
+		scratch, hash))
 		return vpndns_front_reply;
 	switch(front_from_cache(env, snap, view, qinfo, edns, repinfo, pkt,
-		scratch, &leeway)) {
+		scratch, &leeway, hash)) {
 	case front_cache_answered:
 		st->cachehits++;
 		if(LDNS_RCODE_WIRE(sldns_buffer_begin(pkt)) ==
@@ -297,6 +351,7 @@ front_run(struct vpndns_env* ve, struct vpndns_snap* snap,
 	default:
 		break;
 	}
+	front_handoff(th, view, qinfo);
 	return vpndns_front_mesh;
 }
 

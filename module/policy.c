@@ -881,12 +881,18 @@ int
 vpndns_policy_front(struct vpndns_policy* policy, struct module_env* env,
 	struct vpndns_view* view, struct comm_reply* repinfo,
 	struct query_info* qinfo, struct edns_data* edns, sldns_buffer* pkt,
-	struct regional* scratch)
+	struct regional* scratch, int* memoizable)
 {
 	struct policy_match m;
 	if(!policy_check(policy, view, &repinfo->client_addr,
-		repinfo->client_addrlen, qinfo, &m))
+		repinfo->client_addrlen, qinfo, &m)) {
+		/* a pass holds for every client of the view, unless this
+		 * client was only let through by an exemption */
+		*memoizable = !policy_exempt(policy, &repinfo->client_addr,
+			repinfo->client_addrlen);
 		return 0;
+	}
+	*memoizable = 0;
 	if(m.verdict != policy_static_hit) {
 		vpndns_view_stats_get(view, env)->blocked++;
 		policy_log(policy, view, &repinfo->client_addr,

@@ -72,12 +72,14 @@ size_t vpndns_policy_names(struct vpndns_policy* policy);
  * @param edns: the query's EDNS, used for the reply.
  * @param pkt: the packet; holds the answer on return of true.
  * @param scratch: scratch region.
+ * @param memoizable: returns true when the name passed and the pass
+ *	holds for every client of the view (no exemption was involved).
  * @return true if answered.
  */
 int vpndns_policy_front(struct vpndns_policy* policy, struct module_env* env,
 	struct vpndns_view* view, struct comm_reply* repinfo,
 	struct query_info* qinfo, struct edns_data* edns,
-	struct sldns_buffer* pkt, struct regional* scratch);
+	struct sldns_buffer* pkt, struct regional* scratch, int* memoizable);
 
 /**
  * Check a cached reply's CNAME/DNAME chain in the front hook.

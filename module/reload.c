@@ -48,6 +48,12 @@ reload_thread_slot(struct vpndns_env* ve, struct module_env* env)
 	return &ve->threads[t];
 }
 
+struct vpndns_thread*
+vpndns_thread(struct vpndns_env* ve, struct module_env* env)
+{
+	return reload_thread_slot(ve, env);
+}
+
 struct vpndns_snap*
 vpndns_enter(struct vpndns_env* ve, struct module_env* env)
 {

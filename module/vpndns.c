@@ -21,6 +21,7 @@
 #include "vpndns/view.h"
 #include "vpndns/policy.h"
 #include "vpndns/reload.h"
+#include "vpndns/memo.h"
 #include "iterator/iter_hints.h"
 #include "util/log.h"
 #include "util/net_help.h"
@@ -110,6 +111,26 @@ vpndns_read_conf(struct config_file* cfg, int in_daemon)
 	return conf;
 }
 
+/** Allocate the per-thread memos. */
+static int
+vpndns_memos_create(struct vpndns_env* ve)
+{
+	int t;
+	for(t = 0; t <= ve->nthreads; t++)
+		if(!(ve->threads[t].memo = calloc(1, sizeof(struct vpndns_memo))))
+			return 0;
+	return 1;
+}
+
+/** Free the per-thread memos. */
+static void
+vpndns_memos_delete(struct vpndns_env* ve)
+{
+	int t;
+	for(t = 0; ve->threads && t <= ve->nthreads; t++)
+		free(ve->threads[t].memo);
+}
+
 /** Allocate the module state for a configuration check or a daemon. */
 static struct vpndns_env*
 vpndns_env_create(struct module_env* env, int id)
@@ -125,7 +146,9 @@ vpndns_env_create(struct module_env* env, int id)
 	/* epochs start at 1: a thread epoch of 0 means outside vpndns */
 	ve->epoch = 1;
 	if(!(ve->threads = calloc((size_t)ve->nthreads + 1,
-		sizeof(*ve->threads))) || !(ve->hints = hints_create())) {
+		sizeof(*ve->threads))) || !vpndns_memos_create(ve) ||
+		!(ve->hints = hints_create())) {
+		vpndns_memos_delete(ve);
 		free(ve->threads);
 		lock_basic_destroy(&ve->reload_lock);
 		free(ve);
@@ -209,6 +232,7 @@ vpndns_deinit(struct module_env* env, int id)
 	vpndns_reload_cleanup(ve);
 	vpndns_snap_delete(ve->snap, 1);
 	hints_delete(ve->hints);
+	vpndns_memos_delete(ve);
 	free(ve->threads);
 	lock_basic_destroy(&ve->reload_lock);
 	free(ve);
@@ -270,6 +294,26 @@ vpndns_query_view(struct vpndns_env* ve, struct vpndns_snap* snap,
 	return NULL;
 }
 
+/** Is this client query the one the front hook just checked and handed
+ * to the mesh?  The handoff is used up either way. */
+static int
+vpndns_handoff_taken(struct vpndns_env* ve, struct module_qstate* qstate,
+	struct vpndns_view* view)
+{
+	struct vpndns_thread* th = vpndns_thread(ve, qstate->env);
+	struct vpndns_memo* memo = th->memo;
+	int taken;
+	if(!memo || !memo->handoff_epoch)
+		return 0;
+	taken = memo->handoff_epoch == th->epoch && memo->handoff_view == view
+		&& qstate->mesh_info && qstate->mesh_info->reply_list &&
+		memo->handoff_len == qstate->qinfo.qname_len &&
+		memcmp(memo->handoff_name, qstate->qinfo.qname,
+		memo->handoff_len) == 0;
+	memo->handoff_epoch = 0;
+	return taken;
+}
+
 /** Handle a new query: find its view and move it into the view. */
 static void
 vpndns_op_new(struct vpndns_env* ve, struct vpndns_snap* snap,
@@ -293,8 +337,14 @@ vpndns_op_new(struct vpndns_env* ve, struct vpndns_snap* snap,
 			"supported");
 		return;
 	}
-	if(vpndns_policy_query(snap->policy, qstate, id, view))
+	/* a client query that the front hook checked a moment ago, in this
+	 * same call, is not checked again */
+	if(!vpndns_handoff_taken(ve, qstate, view) &&
+		vpndns_policy_query(snap->policy, qstate, id, view))
 		return;
+	/* the epoch this thread entered with: if the snapshot is newer, the
+	 * global epoch is past it and the egress veto checks again */
+	vq->checked_epoch = vpndns_thread(ve, qstate->env)->epoch;
 	if(!(venv = vpndns_views_env_owner(ve->hints, qstate->env) ?
 		qstate->env : vpndns_view_env(view, qstate->env))) {
 		vpndns_answer_error(qstate, id, LDNS_RCODE_SERVFAIL,

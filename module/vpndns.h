@@ -23,6 +23,7 @@
 struct vpndns_views;
 struct vpndns_policy;
 struct vpndns_view;
+struct vpndns_memo;
 struct iter_hints;
 struct alloc_cache;
 struct comm_reply;
@@ -54,8 +55,10 @@ struct vpndns_thread {
 	int depth;
 	/** view of a prefetch the front hook is starting */
 	struct vpndns_view* prefetch_view;
+	/** the thread's memos of classifications and passed names */
+	struct vpndns_memo* memo;
 	/** padding to a cache line, so threads don't share one */
-	char pad[64 - sizeof(uint64_t) - sizeof(int) - sizeof(void*)];
+	char pad[64 - sizeof(uint64_t) - sizeof(int) - 2*sizeof(void*)];
 };
 
 /** The global state of the module. */
@@ -106,6 +109,10 @@ struct vpndns_qstate {
 	const char* blocked_list;
 	/** true if the query is counted in its view set's inflight */
 	int counted;
+	/** publication epoch when the query name was checked against the
+	 * policy, 0 if not; the egress veto skips the same check while no
+	 * reload happened */
+	uint64_t checked_epoch;
 };
 
 /** What the worker does after the front hook. */
@@ -227,6 +234,15 @@ int vpndns_servfail_cb(struct query_info* qinfo,
  * @return the snapshot to use until vpndns_leave.
  */
 struct vpndns_snap* vpndns_enter(struct vpndns_env* ve,
+	struct module_env* env);
+
+/**
+ * The calling thread's state, for a thread inside vpndns_enter.
+ * @param ve: the module.
+ * @param env: the calling thread's environment.
+ * @return the thread's slot.
+ */
+struct vpndns_thread* vpndns_thread(struct vpndns_env* ve,
 	struct module_env* env);
 
 /**

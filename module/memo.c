@@ -1,0 +1,84 @@
+/*
+ * vpndns/memo.c - per-thread memos of the front hook's decisions.
+ *
+ * Copyright (c) 2026, the vpndns contributors. All rights reserved.
+ *
+ * This software is open source; see the LICENSE file for the BSD license.
+ */
+
+/**
+ * \file
+ *
+ * Direct-mapped per-thread memos; see memo.h for why they are safe.
+ */
+#include "config.h"
+#include "vpndns/memo.h"
+#include "util/net_help.h"
+#include "util/storage/lookup3.h"
+
+/** Slot of an address: a hash of its bytes, port ignored. */
+static size_t
+memo_addr_slot(struct sockaddr_storage* addr, socklen_t addrlen)
+{
+	uint32_t h;
+	if(addr_is_ip6(addr, addrlen))
+		h = hashlittle(&((struct sockaddr_in6*)addr)->sin6_addr, 16, 7);
+	else	h = hashlittle(&((struct sockaddr_in*)addr)->sin_addr, 4, 7);
+	return h & (VPNDNS_MEMO_VIEWS-1);
+}
+
+struct vpndns_view*
+vpndns_memo_view_get(struct vpndns_memo* memo, uint64_t epoch,
+	struct vpndns_snap* snap, struct sockaddr_storage* addr,
+	socklen_t addrlen)
+{
+	struct vpndns_memo_view* e = &memo->views[memo_addr_slot(addr,
+		addrlen)];
+	if(e->epoch != epoch || e->snap != snap ||
+		sockaddr_cmp_addr(&e->addr, e->addrlen, addr, addrlen) != 0)
+		return NULL;
+	return e->view;
+}
+
+void
+vpndns_memo_view_put(struct vpndns_memo* memo, uint64_t epoch,
+	struct vpndns_snap* snap, struct sockaddr_storage* addr,
+	socklen_t addrlen, struct vpndns_view* view)
+{
+	struct vpndns_memo_view* e = &memo->views[memo_addr_slot(addr,
+		addrlen)];
+	e->epoch = epoch;
+	e->snap = snap;
+	memcpy(&e->addr, addr, addrlen);
+	e->addrlen = addrlen;
+	e->view = view;
+}
+
+int
+vpndns_memo_name_passed(struct vpndns_memo* memo, uint64_t epoch,
+	struct vpndns_snap* snap, struct vpndns_view* view, uint8_t* name,
+	size_t len, uint32_t hash)
+{
+	struct vpndns_memo_name* e = &memo->names[hash &
+		(VPNDNS_MEMO_NAMES-1)];
+	/* the whole name is compared: a hash alone could let a blocked
+	 * name through */
+	return e->epoch == epoch && e->snap == snap && e->view == view &&
+		e->len == len && memcmp(e->name, name, len) == 0;
+}
+
+void
+vpndns_memo_name_put(struct vpndns_memo* memo, uint64_t epoch,
+	struct vpndns_snap* snap, struct vpndns_view* view, uint8_t* name,
+	size_t len, uint32_t hash)
+{
+	struct vpndns_memo_name* e = &memo->names[hash &
+		(VPNDNS_MEMO_NAMES-1)];
+	if(len > sizeof(e->name))
+		return;
+	e->epoch = epoch;
+	e->snap = snap;
+	e->view = view;
+	e->len = len;
+	memcpy(e->name, name, len);
+}
