@@ -276,14 +276,14 @@ front_policy(struct vpndns_snap* snap, struct vpndns_thread* th,
 {
 	int memoizable = 0;
 	if(vpndns_memo_name_passed(th->memo, th->epoch, snap, view,
-		qinfo->qname, qinfo->qname_len, hash))
+		qinfo->qtype, qinfo->qname, qinfo->qname_len, hash))
 		return 0;
 	if(vpndns_policy_front(snap->policy, env, view, repinfo, qinfo, edns,
 		pkt, scratch, &memoizable))
 		return 1;
 	if(memoizable)
 		vpndns_memo_name_put(th->memo, th->epoch, snap, view,
-			qinfo->qname, qinfo->qname_len, hash);
+			qinfo->qtype, qinfo->qname, qinfo->qname_len, hash);
 	return 0;
 }
 

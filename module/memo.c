@@ -56,21 +56,22 @@ vpndns_memo_view_put(struct vpndns_memo* memo, uint64_t epoch,
 
 int
 vpndns_memo_name_passed(struct vpndns_memo* memo, uint64_t epoch,
-	struct vpndns_snap* snap, struct vpndns_view* view, uint8_t* name,
-	size_t len, uint32_t hash)
+	struct vpndns_snap* snap, struct vpndns_view* view, uint16_t qtype,
+	uint8_t* name, size_t len, uint32_t hash)
 {
 	struct vpndns_memo_name* e = &memo->names[hash &
 		(VPNDNS_MEMO_NAMES-1)];
 	/* the whole name is compared: a hash alone could let a blocked
 	 * name through */
 	return e->epoch == epoch && e->snap == snap && e->view == view &&
-		e->len == len && memcmp(e->name, name, len) == 0;
+		e->qtype == qtype && e->len == len &&
+		memcmp(e->name, name, len) == 0;
 }
 
 void
 vpndns_memo_name_put(struct vpndns_memo* memo, uint64_t epoch,
-	struct vpndns_snap* snap, struct vpndns_view* view, uint8_t* name,
-	size_t len, uint32_t hash)
+	struct vpndns_snap* snap, struct vpndns_view* view, uint16_t qtype,
+	uint8_t* name, size_t len, uint32_t hash)
 {
 	struct vpndns_memo_name* e = &memo->names[hash &
 		(VPNDNS_MEMO_NAMES-1)];
@@ -79,6 +80,7 @@ vpndns_memo_name_put(struct vpndns_memo* memo, uint64_t epoch,
 	e->epoch = epoch;
 	e->snap = snap;
 	e->view = view;
+	e->qtype = qtype;
 	e->len = len;
 	memcpy(e->name, name, len);
 }

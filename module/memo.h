@@ -51,6 +51,8 @@ struct vpndns_memo_name {
 	struct vpndns_snap* snap;
 	/** the view, whose lists applied */
 	struct vpndns_view* view;
+	/** query type: the policy answers some types only (static PTR) */
+	uint16_t qtype;
 	/** length of name */
 	size_t len;
 	/** the name, wire format, as queried */
@@ -106,14 +108,15 @@ void vpndns_memo_view_put(struct vpndns_memo* memo, uint64_t epoch,
  * @param epoch: the thread's epoch.
  * @param snap: the snapshot in use.
  * @param view: the view.
+ * @param qtype: the query type.
  * @param name: the query name.
  * @param len: its length.
  * @param hash: a hash of the query (the message cache hash).
  * @return true if it passed before.
  */
 int vpndns_memo_name_passed(struct vpndns_memo* memo, uint64_t epoch,
-	struct vpndns_snap* snap, struct vpndns_view* view, uint8_t* name,
-	size_t len, uint32_t hash);
+	struct vpndns_snap* snap, struct vpndns_view* view, uint16_t qtype,
+	uint8_t* name, size_t len, uint32_t hash);
 
 /**
  * Remember that the policy let a name pass for a view.
@@ -121,12 +124,13 @@ int vpndns_memo_name_passed(struct vpndns_memo* memo, uint64_t epoch,
  * @param epoch: the thread's epoch.
  * @param snap: the snapshot in use.
  * @param view: the view.
+ * @param qtype: the query type.
  * @param name: the query name.
  * @param len: its length.
  * @param hash: a hash of the query (the message cache hash).
  */
 void vpndns_memo_name_put(struct vpndns_memo* memo, uint64_t epoch,
-	struct vpndns_snap* snap, struct vpndns_view* view, uint8_t* name,
-	size_t len, uint32_t hash);
+	struct vpndns_snap* snap, struct vpndns_view* view, uint16_t qtype,
+	uint8_t* name, size_t len, uint32_t hash);
 
 #endif /* VPNDNS_MEMO_H */

@@ -142,6 +142,9 @@ assert_eq "upstream never saw the regex name" 0 "$(fake_log_count up ' foo\.lan\
 assert_eq "static A" "198.18.0.55" "$(q $A printer.lan)"
 assert_eq "static AAAA" "2001:2::55" "$(q $A printer.lan AAAA)"
 assert_eq "static short name" "198.18.0.55" "$(q $A printer)"
+# another type of the reverse name first: the per-thread memo of passed
+# names must not hide the static PTR afterwards
+q $A 55.0.18.198.in-addr.arpa TXT >/dev/null
 assert_eq "static PTR" "printer.lan." "$(q $A 55.0.18.198.in-addr.arpa PTR)"
 assert_eq "static IPv6 PTR" "printer.lan." \
 	"$(q $A 5.5.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.2.0.0.0.1.0.0.2.ip6.arpa PTR)"
