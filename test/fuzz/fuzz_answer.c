@@ -397,6 +397,7 @@ run_policy(int opts, struct query_info* q, struct dns_msg* msg,
 	time_t orig_ttl = msg->rep->ttl, orig_rrset_ttl = orig->rrset_count ?
 		((struct packed_rrset_data*)orig->rrsets[0]->entry.data)->ttl : 0;
 	sldns_buffer* pkt;
+	int memoizable = 0;
 	size_t i, tlen;
 	FUZZ_CHECK(venv && venv->msg_cache == view->msg_cache,
 		"view environment");
@@ -493,9 +494,12 @@ run_policy(int opts, struct query_info* q, struct dns_msg* msg,
 	expect = ref_static_or_regex(q, exempt, &is_static) || (!exempt &&
 		ref_blocked(guest, q->qname, q->qname_len));
 	got = vpndns_policy_front(policy, &wenv, view, &rep, q, &edns, pkt,
-		region);
+		region, &memoizable);
 	FUZZ_CHECK(got == expect, "front: policy %d, expected %d", got,
 		expect);
+	/* a pass may be remembered only when no exemption made it */
+	FUZZ_CHECK(!memoizable || (!got && !exempt), "front: memoizable "
+		"%d for got %d exempt %d", memoizable, got, exempt);
 	if(got)
 		check_encoded(pkt, "front");
 	sldns_buffer_free(pkt);
