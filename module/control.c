@@ -88,7 +88,8 @@ ctl_list_view(struct vpndns_view* view, void* arg)
 	vpndns_out_printf(out, "view %s forwarders", view->name);
 	ctl_print_servers(out, view->servers);
 	vpndns_out_printf(out, " last_ok=%lld last_fail=%lld",
-		(long long)view->last_ok, (long long)view->last_fail);
+		(long long)VPNDNS_READ(view->last_ok),
+		(long long)VPNDNS_READ(view->last_fail));
 	vpndns_out_printf(out, " msg_cache_count=%u rrset_cache_count=%u "
 		"msg_cache_mem=%u rrset_cache_mem=%u\n",
 		(unsigned)vpndns_cache_count(view->msg_cache),
@@ -514,7 +515,7 @@ vpndns_remote_cmd(struct module_env* env, const char* cmd)
 		vpndns_out_printf(&out, "error too many arguments\n");
 	} else if(argc == 0) {
 		vpndns_out_printf(&out, "error empty command\n");
-	} else if(!ve || !ve->snap) {
+	} else if(!ve || !__atomic_load_n(&ve->snap, __ATOMIC_ACQUIRE)) {
 		vpndns_out_printf(&out, "error vpndns is not in module-config\n");
 	} else {
 		for(c = ctl_commands; c->name; c++) {

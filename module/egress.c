@@ -47,7 +47,7 @@ egress_veto(struct vpndns_view* view, struct module_env* env,
 {
 	char name[LDNS_MAX_DOMAINLEN+1], a[128];
 	if(view)
-		vpndns_view_stats_get(view, env)->egress_vetoed++;
+		VPNDNS_STAT_INC(vpndns_view_stats_get(view, env)->egress_vetoed);
 	dname_str(qinfo->qname, name);
 	addr_to_str(addr, addrlen, a, sizeof(a));
 	log_warn("vpndns: egress veto: %s to %s port %d (view %s): %s", name,
@@ -106,7 +106,8 @@ vpndns_egress_allowed(struct module_env* env, struct query_info* qinfo,
 {
 	struct vpndns_env* ve = vpndns_active();
 	int allowed;
-	if(!ve || !ve->snap || vpndns_guard_off("veto"))
+	if(!ve || !__atomic_load_n(&ve->snap, __ATOMIC_ACQUIRE) ||
+		vpndns_guard_off("veto"))
 		return 1;
 	allowed = egress_check(ve, vpndns_enter(ve, env), env, qinfo, addr,
 		addrlen, qstate);

@@ -327,7 +327,7 @@ front_run(struct vpndns_env* ve, struct vpndns_snap* snap,
 		return vpndns_front_reply;
 	}
 	st = vpndns_view_stats_get(view, env);
-	st->queries++;
+	VPNDNS_STAT_INC(st->queries);
 	hash = query_info_hash(qinfo, sldns_buffer_read_u16_at(pkt, 2));
 	if(front_policy(snap, th, env, view, qinfo, edns, repinfo, pkt,
 		scratch, hash))
@@ -335,13 +335,13 @@ front_run(struct vpndns_env* ve, struct vpndns_snap* snap,
 	switch(front_from_cache(env, snap, view, qinfo, edns, repinfo, pkt,
 		scratch, &leeway, hash)) {
 	case front_cache_answered:
-		st->cachehits++;
+		VPNDNS_STAT_INC(st->cachehits);
 		if(LDNS_RCODE_WIRE(sldns_buffer_begin(pkt)) ==
 			LDNS_RCODE_SERVFAIL)
-			st->servfail++;
+			VPNDNS_STAT_INC(st->servfail);
 		return vpndns_front_reply;
 	case front_cache_prefetch:
-		st->cachehits++;
+		VPNDNS_STAT_INC(st->cachehits);
 		if(view->novalidate)
 			/* its prefetch would be validated: let it expire */
 			return vpndns_front_reply;
@@ -362,7 +362,8 @@ vpndns_worker_front(struct module_env* env, struct query_info* qinfo,
 {
 	struct vpndns_env* ve = vpndns_active();
 	enum vpndns_front_result r;
-	if(!ve || !ve->snap || vpndns_guard_off("front"))
+	if(!ve || !__atomic_load_n(&ve->snap, __ATOMIC_ACQUIRE) ||
+		vpndns_guard_off("front"))
 		return vpndns_front_pass;
 	/* no subquery lookup is pending between client queries */
 	env->mesh->find_isolate = NULL;

@@ -894,7 +894,7 @@ vpndns_policy_front(struct vpndns_policy* policy, struct module_env* env,
 	}
 	*memoizable = 0;
 	if(m.verdict != policy_static_hit) {
-		vpndns_view_stats_get(view, env)->blocked++;
+		VPNDNS_STAT_INC(vpndns_view_stats_get(view, env)->blocked);
 		policy_log(policy, view, &repinfo->client_addr,
 			repinfo->client_addrlen, qinfo, m.verdict == policy_regex ?
 			"nxdomain-regex" : m.list_name);
@@ -954,7 +954,7 @@ vpndns_policy_front_cached(struct vpndns_policy* policy,
 		repinfo->client_addrlen) ||
 		!policy_rep_blocked(policy, view, rep, &m))
 		return 0;
-	vpndns_view_stats_get(view, env)->blocked++;
+	VPNDNS_STAT_INC(vpndns_view_stats_get(view, env)->blocked);
 	policy_log(policy, view, &repinfo->client_addr,
 		repinfo->client_addrlen, qinfo, "cached CNAME chain");
 	policy_encode(policy, env, view, qinfo, edns, pkt, scratch, &m);
@@ -996,7 +996,8 @@ policy_finish(struct vpndns_policy* policy, struct module_qstate* qstate,
 	}
 	if(m->verdict != policy_static_hit) {
 		struct comm_reply* c = policy_client(qstate);
-		vpndns_view_stats_get(view, qstate->env)->blocked++;
+		VPNDNS_STAT_INC(vpndns_view_stats_get(view,
+			qstate->env)->blocked);
 		policy_log(policy, view, c ? &c->client_addr : NULL,
 			c ? c->client_addrlen : 0, &qstate->qinfo,
 			m->verdict == policy_regex ? "nxdomain-regex" :

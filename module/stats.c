@@ -36,7 +36,7 @@ static void
 stats_view(struct vpndns_view* view, void* arg)
 {
 	struct stats_walk* w = (struct stats_walk*)arg;
-	struct vpndns_view_stats sum, *b = &view->stats_base;
+	struct vpndns_view_stats sum, *b = &view->stats[view->nthreads];
 	vpndns_view_stats_sum(view, &sum);
 	vpndns_out_printf(w->out, "vpndns.view.%s.queries=%lu\n"
 		"vpndns.view.%s.cachehits=%lu\n"
@@ -65,7 +65,7 @@ vpndns_stats_text(struct module_env* env, int reset)
 	struct vpndns_snap* snap;
 	struct stats_walk w;
 	struct vpndns_out out;
-	if(!ve || !ve->snap)
+	if(!ve || !__atomic_load_n(&ve->snap, __ATOMIC_ACQUIRE))
 		return NULL;
 	memset(&out, 0, sizeof(out));
 	memset(&w, 0, sizeof(w));

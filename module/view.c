@@ -109,6 +109,18 @@ view_make_fwds(struct vpndns_view* view, struct vpndns_conf* conf,
 	return fwds;
 }
 
+/** Free the caches and counters of a view. */
+static void
+view_delete_caches(struct vpndns_view* view)
+{
+	free(view->stats);
+	if(view->msg_cache)
+		slabhash_delete(view->msg_cache);
+	rrset_cache_delete(view->rrset_cache);
+	key_cache_delete(view->key_cache);
+	neg_cache_delete(view->neg_cache);
+}
+
 /** Free a view and everything it owns. */
 static void
 view_delete(struct vpndns_view* view)
@@ -121,13 +133,9 @@ view_delete(struct vpndns_view* view)
 			free(view->tenv[i]);
 		free(view->tenv);
 	}
-	free(view->stats);
 	forwards_delete(view->fwds);
-	if(view->msg_cache)
-		slabhash_delete(view->msg_cache);
-	rrset_cache_delete(view->rrset_cache);
-	key_cache_delete(view->key_cache);
-	neg_cache_delete(view->neg_cache);
+	if(!view->moved)
+		view_delete_caches(view);
 	if(view->own_servers)
 		vpndns_server_list_delete(view->servers);
 	free(view->name);
@@ -201,7 +209,7 @@ view_create(struct vpndns_views* vs, const char* name,
 	if(!(view->name = strdup(name)) ||
 		!(view->tenv = calloc((size_t)vs->nthreads,
 			sizeof(*view->tenv))) ||
-		!(view->stats = calloc((size_t)vs->nthreads,
+		!(view->stats = calloc((size_t)vs->nthreads + 1,
 			sizeof(*view->stats))) ||
 		!(view->fwds = view_make_fwds(view, vs->conf, tls, vs->cfg)) ||
 		!view_make_caches(view, vs, view->msg_size,
@@ -469,29 +477,28 @@ view_domains_equal(struct vpndns_conf* a, struct vpndns_conf* b)
 	return x == NULL && y == NULL;
 }
 
-/** Swap the validator caches of two views. */
+/**
+ * Let a new view take over an old view's caches, validator caches,
+ * counters and health.  The old view belongs to the published snapshot
+ * and workers read it without locks, so none of its fields is written:
+ * the new view points to the same objects, and the old view is only
+ * marked as no longer owning them.  The new view is not published yet;
+ * its own fresh caches are freed here.
+ */
 static void
-view_swap_validator_caches(struct vpndns_view* v, struct vpndns_view* o)
+view_take_over(struct vpndns_view* v, struct vpndns_view* o)
 {
-	struct key_cache* k = v->key_cache;
-	struct val_neg_cache* n = v->neg_cache;
+	view_delete_caches(v);
+	v->msg_cache = o->msg_cache;
+	v->rrset_cache = o->rrset_cache;
 	v->key_cache = o->key_cache;
 	v->neg_cache = o->neg_cache;
-	o->key_cache = k;
-	o->neg_cache = n;
-}
-
-/** Carry a view's counters and health over to its successor; the
- * counter arrays are swapped like the caches. */
-static void
-view_keep_counters(struct vpndns_view* v, struct vpndns_view* o)
-{
-	struct vpndns_view_stats* st = v->stats;
 	v->stats = o->stats;
-	o->stats = st;
-	v->stats_base = o->stats_base;
-	v->last_ok = o->last_ok;
-	v->last_fail = o->last_fail;
+	v->last_ok = VPNDNS_READ(o->last_ok);
+	v->last_fail = VPNDNS_READ(o->last_fail);
+	/* read only when the old set is freed, on the reload thread that
+	 * writes it here */
+	o->moved = 1;
 }
 
 int
@@ -506,22 +513,13 @@ vpndns_views_adopt_caches(struct vpndns_views* vs, struct vpndns_views* old)
 		struct vpndns_view* v = vs->fixed[i];
 		for(j = 0; j < old->nfixed; j++) {
 			struct vpndns_view* o = old->fixed[j];
-			struct slabhash* m;
-			struct rrset_cache* r;
-			if(strcmp(v->name, o->name) != 0 ||
+			if(o->moved || strcmp(v->name, o->name) != 0 ||
 				!view_servers_equal(v->servers, o->servers) ||
 				v->novalidate != o->novalidate ||
 				v->msg_size != o->msg_size ||
 				v->rrset_size != o->rrset_size)
 				continue;
-			m = v->msg_cache;
-			r = v->rrset_cache;
-			v->msg_cache = o->msg_cache;
-			v->rrset_cache = o->rrset_cache;
-			o->msg_cache = m;
-			o->rrset_cache = r;
-			view_swap_validator_caches(v, o);
-			view_keep_counters(v, o);
+			view_take_over(v, o);
 			kept++;
 			break;
 		}
@@ -560,12 +558,13 @@ vpndns_view_stats_sum(struct vpndns_view* view, struct vpndns_view_stats* sum)
 	/* counters of other threads are read without a lock, as aligned
 	 * words; a sum may miss a query that is being counted */
 	for(t = 0; t < view->nthreads; t++) {
-		sum->queries += view->stats[t].queries;
-		sum->cachehits += view->stats[t].cachehits;
-		sum->blocked += view->stats[t].blocked;
-		sum->servfail += view->stats[t].servfail;
-		sum->forwarder_errors += view->stats[t].forwarder_errors;
-		sum->egress_vetoed += view->stats[t].egress_vetoed;
+		struct vpndns_view_stats* st = &view->stats[t];
+		sum->queries += VPNDNS_READ(st->queries);
+		sum->cachehits += VPNDNS_READ(st->cachehits);
+		sum->blocked += VPNDNS_READ(st->blocked);
+		sum->servfail += VPNDNS_READ(st->servfail);
+		sum->forwarder_errors += VPNDNS_READ(st->forwarder_errors);
+		sum->egress_vetoed += VPNDNS_READ(st->egress_vetoed);
 	}
 }
 

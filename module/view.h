@@ -52,6 +52,20 @@ struct vpndns_view_stats {
 	size_t egress_vetoed;
 };
 
+/**
+ * Add one to a per-thread counter.  Each counter has one writing thread;
+ * the stats output reads it from another, so both sides use atomic
+ * access (relaxed: plain moves on common hardware, no locked add).
+ */
+#define VPNDNS_STAT_INC(c) __atomic_store_n(&(c), \
+	__atomic_load_n(&(c), __ATOMIC_RELAXED) + 1, __ATOMIC_RELAXED)
+
+/** Read a value another thread writes (counter, health time). */
+#define VPNDNS_READ(v) __atomic_load_n(&(v), __ATOMIC_RELAXED)
+
+/** Write a value other threads read (health time). */
+#define VPNDNS_WRITE(v, x) __atomic_store_n(&(v), (x), __ATOMIC_RELAXED)
+
 /** A runtime view. */
 struct vpndns_view {
 	/** node in the reflect tree, keyed by the client address; must be
@@ -86,11 +100,13 @@ struct vpndns_view {
 	int novalidate;
 	/** per-thread environment copies, made on first use by the thread */
 	struct module_env** tenv;
-	/** per-thread statistics */
+	/** per-thread statistics, nthreads entries, then one more: the
+	 * sums at the last resetting stats output (only the thread that
+	 * runs remote control commands touches that one) */
 	struct vpndns_view_stats* stats;
-	/** sums at the last resetting stats output; only the thread that
-	 * runs remote control commands touches it */
-	struct vpndns_view_stats stats_base;
+	/** the caches, validator caches and counters were handed to the
+	 * view that replaced this one in a reload: not freed with it */
+	int moved;
 	/** time of the last answer from a forwarder of the view */
 	time_t last_ok;
 	/** time of the last failure of the view's forwarders */

@@ -381,15 +381,15 @@ vpndns_op_done(struct vpndns_snap* snap, struct module_qstate* qstate, int id)
 		(qstate->return_msg || qstate->return_rcode !=
 		LDNS_RCODE_NOERROR))) {
 		/* a blocked chain, or an answer to check */
-		vq->view->last_ok = *qstate->env->now;
+		VPNDNS_WRITE(vq->view->last_ok, *qstate->env->now);
 		if(vpndns_policy_answer(snap->policy, qstate, id, vq->view))
 			return;
 	} else {
 		struct vpndns_view_stats* st = vpndns_view_stats_get(vq->view,
 			qstate->env);
-		st->servfail++;
-		st->forwarder_errors++;
-		vq->view->last_fail = *qstate->env->now;
+		VPNDNS_STAT_INC(st->servfail);
+		VPNDNS_STAT_INC(st->forwarder_errors);
+		VPNDNS_WRITE(vq->view->last_fail, *qstate->env->now);
 		if(!vq->servfail_ede) {
 			vq->servfail_ede = LDNS_EDE_NO_REACHABLE_AUTHORITY;
 			vq->servfail_ede_text = "vpndns: no answer from the "
@@ -408,7 +408,7 @@ vpndns_operate(struct module_qstate* qstate, enum module_ev event, int id,
 	struct vpndns_snap* snap;
 	verbose(VERB_QUERY, "vpndns[module %d] operate: event %s", id,
 		strmodulevent(event));
-	if(!ve || !ve->snap) {
+	if(!ve || !__atomic_load_n(&ve->snap, __ATOMIC_ACQUIRE)) {
 		qstate->ext_state[id] = module_error;
 		return;
 	}
@@ -467,7 +467,7 @@ vpndns_get_mem(struct module_env* env, int id)
 	struct vpndns_env* ve = (struct vpndns_env*)env->modinfo[id];
 	struct vpndns_snap* snap;
 	size_t total = 0;
-	if(!ve || !ve->snap)
+	if(!ve || !__atomic_load_n(&ve->snap, __ATOMIC_ACQUIRE))
 		return 0;
 	snap = vpndns_enter(ve, env);
 	total = sizeof(*ve) + vpndns_policy_get_mem(snap->policy);

@@ -4,12 +4,12 @@
 # Suites: unit (Check), replay (testbound over test/replay/*.rpl), e2e
 # (loopback, real unbound and fake upstreams), and Unbound's own unittest
 # and testdata/*.rpl on the patched build.  VPNDNS_SUITES selects suites
-# (default: "unit replay e2e pkg bench fuzz core").
+# (default: "unit replay e2e pkg bench fuzz core asan").
 set -u
 src=${VPNDNS_SRCDIR:-$(cd "$(dirname "$0")/.." && pwd)}
 build=${VPNDNS_BUILDDIR:-$src}
 ub=$build/unbound
-suites=${VPNDNS_SUITES:-unit replay e2e pkg bench fuzz core}
+suites=${VPNDNS_SUITES:-unit replay e2e pkg bench fuzz core asan}
 total_pass=0
 total_fail=0
 
@@ -90,6 +90,17 @@ run_bench() {
 	p=$(echo "$out" | sed -n 's/^smoke: \([0-9]*\) passed.*/\1/p' | tail -n 1)
 	f=$(echo "$out" | sed -n 's/^smoke: .* \([0-9]*\) failed.*/\1/p' | tail -n 1)
 	add "${p:-0}" "${f:-1}" bench
+}
+
+# the whole suite again on an ASan+UBSan build (test/sanitize.sh; TSan and
+# valgrind runs are `make sanitize-tsan` and `make sanitize-valgrind`)
+run_asan() {
+	local out p f
+	out=$(VPNDNS_SRCDIR=$src VPNDNS_BUILDDIR=$build bash "$src/test/sanitize.sh" asan 2>&1)
+	echo "$out" | tail -n 12
+	p=$(echo "$out" | tail -n 1 | sed -n 's/^\([0-9]*\) passed.*/\1/p')
+	f=$(echo "$out" | tail -n 1 | sed -n 's/.* \([0-9]*\) failed.*/\1/p')
+	add "${p:-0}" "${f:-1}" asan
 }
 
 # fuzzing: each target for a short bounded time (FUZZ_SECONDS each)

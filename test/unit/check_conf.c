@@ -299,7 +299,10 @@ int
 main(void)
 {
 	int nfail;
-	SRunner* sr = srunner_create(conf_suite());
+	SRunner* sr;
+	/* the parser logs; the log must be set up before log_file() */
+	log_init(NULL, 0, NULL);
+	sr = srunner_create(conf_suite());
 	srunner_run_all(sr, CK_NORMAL);
 	nfail = srunner_ntests_failed(sr);
 	srunner_free(sr);
