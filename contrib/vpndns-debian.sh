@@ -11,7 +11,7 @@ cd "$top"
 deps="build-essential autoconf automake libtool pkg-config flex bison
 libssl-dev libevent-dev libexpat1-dev libldns-dev ldnsutils bind9-dnsutils
 check dnsperf python3 python3-dnspython python3-yaml dpkg-dev iproute2
-procps dnsdist mandoc clang libclang-rt-14-dev"
+procps dnsdist mandoc clang libclang-rt-14-dev valgrind"
 
 missing=""
 for p in $deps; do

@@ -583,6 +583,14 @@ main() {
 		esac
 	done
 
+	# one run at a time per SAN_DIR: runs share the builds and log dirs
+	mkdir -p "$san"
+	exec 9>"$san/.lock"
+	if ! flock -n 9; then
+		log "another test/sanitize.sh run uses $san; waiting for it"
+		flock 9
+	fi
+
 	# LeakSanitizer suppressions for known leaks in Unbound itself (none
 	# are needed at present; the file is used if it exists)
 	[[ -f $src/test/lsan.supp ]] && LSAN_SUPP=$src/test/lsan.supp
