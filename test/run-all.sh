@@ -43,13 +43,16 @@ run_unit() {
 
 # every replay scenario runs in testbound, like Unbound's own suite
 run_replay() {
-	local p=0 f=0 rpl tmp
+	local p=0 f=0 rpl tmp file
 	tmp=$(mktemp -d)
-	for rpl in "$src"/test/replay/*.rpl; do
+	# scenarios and their vpndns.conf and list files name each other
+	# relative to @REPLAYDIR@, the copy they run from
+	for file in "$src"/test/replay/*; do
+		sed "s|@REPLAYDIR@|$tmp|g" "$file" > "$tmp/$(basename "$file")"
+	done
+	for rpl in "$tmp"/*.rpl; do
 		[ -f "$rpl" ] || continue
-		# scenarios name their vpndns.conf files relative to @REPLAYDIR@
-		sed "s|@REPLAYDIR@|$src/test/replay|g" "$rpl" > "$tmp/$(basename "$rpl")"
-		if (cd "$ub" && ./testbound -p "$tmp/$(basename "$rpl")" > "$build/test-replay.log" 2>&1); then
+		if (cd "$ub" && ./testbound -p "$rpl" > "$build/test-replay.log" 2>&1); then
 			p=$((p + 1))
 			echo "replay ok     $(basename "$rpl")"
 		else
