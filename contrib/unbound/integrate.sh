@@ -140,7 +140,7 @@ ins services/outside_network.c before 'if(!inplace_cb_query_call(env, qinfo, fla
 	"$(printf '%s' "$veto" | sed 's/VPNDNS_VETO_CLEANUP/alloc_reg_release(env->alloc, region)/')"
 ins testcode/fake_event.c after '#include "testcode/fake_event.h"' "$inc"
 ins testcode/fake_event.c before 'if(!inplace_cb_query_call(env, qinfo, flags, addr, addrlen,' \
-	"$(printf '%s' "$veto" | sed 's/VPNDNS_VETO_CLEANUP/free(pend)/')"
+	"$(printf '%s' "$veto" | sed 's/VPNDNS_VETO_CLEANUP/sldns_buffer_free(pend->buffer); free(pend)/')"
 
 # --- build: module objects join the common object list ---
 srcs=$(cd "$moddir" && ls *.c | LC_ALL=C sort)
