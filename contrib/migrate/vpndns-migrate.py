@@ -17,6 +17,14 @@ Options:
   --vpndns-conf-path P  the vpndns-config: path written in that
                         unbound.conf (default: the -o file, made absolute,
                         or /usr/local/etc/unbound/vpndns.conf)
+  --local-ttl N         the TTL of the static records and block answers
+                        (default 1, what the first vpndns sent from its
+                        release of 2024-02-15 on; 86400 before)
+
+Tabs that only precede a comment, end a line or sit on an empty line are
+read as blanks, as the first vpndns's YAML reader read most of them; a
+file that still can't be read gets an error naming the line and what to
+change.
 
 Exit status: 0 when the file was converted, whatever the reports say; 1
 when CONFIG.yaml can't be read or is not valid YAML (a mapping); 2 for
@@ -57,21 +65,34 @@ API_MAP = (
      "unbound-control vpndns_flush VIEW (one view), or reload (all)"),
 )
 
+# The TTL of the answers the first vpndns made itself: static A and PTR
+# records (vpndns.pl, static_records::load) and the 127.0.0.1 of a blocked
+# A query (server::dns_query).  1 from its release of 2024-02-15 on, 86400
+# in the releases before.
+LOCAL_TTL = 1
+OLD_LOCAL_TTL = 86400
+
 LABEL = r"[A-Za-z0-9_-]+"
 
 
 class Converter:
     """Builds vpndns.conf lines and the reports from the YAML data."""
 
-    def __init__(self, data, source, subdomains):
+    def __init__(self, data, source, subdomains, local_ttl=LOCAL_TTL,
+                 untabbed=()):
         self.data = data
         self.source = source
         self.subdomains = subdomains
+        self.local_ttl = local_ttl
+        self.untabbed = list(untabbed)  # lines whose tabs were made blanks
+        self.ttl_noted = False
         self.lines = []
         self.reports = []       # (kind, text)
         self.unbound = []       # lines for the server: clause
         self.listeners = []
-        self.netblocks = []     # (network, written, key) of client rules
+        self.netblocks = []     # (network, written, key, servers or None
+                                # for a reflect rule) of client rules
+        self.jails = []         # (network, written) of vpn_jail
         self.servers = []       # ip_address of every forwarder
         self.counts = {"converted": 0, "note": 0, "not converted": 0}
 
@@ -133,23 +154,71 @@ class Converter:
             return None, None
         return net, text
 
-    def claim(self, key, net, text):
-        """Record a client rule; False when its netblock is taken."""
-        for other, otext, okey in self.netblocks:
+    def claim(self, key, net, text, servers=None):
+        """Record a client rule (servers None: a reflect rule); False when
+        its netblock is taken."""
+        for other, otext, okey, _ in self.netblocks:
             if other == net:
                 self.skip("%s: netblock %s is already mapped by %s (%s); "
                           "vpndns allows one rule per netblock, keeping the "
                           "%s one" % (key, text, okey, otext, okey))
                 return False
-        for other, otext, okey in self.netblocks:
-            if other.version == net.version and (
+        for other, otext, okey, osrv in self.netblocks:
+            if other.version != net.version or not (
                     net.subnet_of(other) or other.subnet_of(net)):
-                inner = text if net.subnet_of(other) else otext
-                self.note("%s: netblock %s overlaps %s (%s); vpndns picks the "
-                          "longest matching prefix, so %s wins for its "
-                          "addresses" % (key, text, otext, okey, inner))
-        self.netblocks.append((net, text, key))
+                continue
+            if net.subnet_of(other):
+                inner, outer = (text, key, servers), (otext, okey, osrv)
+            else:
+                inner, outer = (otext, okey, osrv), (text, key, servers)
+            if outer[2] is None:
+                continue    # inside a vpn_jail netblock: reflected either way
+            if inner[2] is None:
+                self.note("%s %s is inside %s %s: vpndns picks the longest "
+                          "matching prefix, so %s's clients are reflected, "
+                          "as in the first vpndns (it checked vpn_jail "
+                          "before nameservers)" % (inner[1], inner[0],
+                                                   outer[1], outer[0],
+                                                   inner[0]))
+            elif inner[2] == outer[2]:
+                self.note("nameservers: %s is inside %s; both go to %s, so "
+                          "the overlap changes nothing" %
+                          (inner[0], outer[0], inner[2]))
+            else:
+                self.note("nameservers: %s (%s) is inside %s (%s): for the "
+                          "clients of %s the first vpndns's choice was "
+                          "arbitrary (it tried the netblocks in Perl hash "
+                          "order and the last match won, an order that can "
+                          "change from one start to the next); vpndns picks "
+                          "the longest matching prefix, so they go to %s" %
+                          (inner[0], inner[2], outer[0], outer[2], inner[0],
+                           inner[2]))
+        self.netblocks.append((net, text, key, servers))
         return True
+
+    def jail_of(self, net):
+        """The vpn_jail netblock that holds net, or None."""
+        for jail, jtext in self.jails:
+            if jail.version == net.version and net.subnet_of(jail):
+                return jail, jtext
+        return None
+
+    def local_ttl_note(self):
+        if self.ttl_noted:
+            return
+        self.ttl_noted = True
+        if self.local_ttl == LOCAL_TTL:
+            self.note("static-ttl: %d, block-ttl: %d: the TTL the first "
+                      "vpndns put on the answers it made itself (static "
+                      "records, the 127.0.0.1 of a blocked A query) from "
+                      "its release of 2024-02-15 on; releases before sent "
+                      "%d: convert with --local-ttl %d for those" %
+                      (LOCAL_TTL, LOCAL_TTL, OLD_LOCAL_TTL, OLD_LOCAL_TTL))
+        else:
+            self.note("static-ttl: %d, block-ttl: %d (--local-ttl); the "
+                      "first vpndns sent %d from its release of 2024-02-15 "
+                      "on, %d before" % (self.local_ttl, self.local_ttl,
+                                         LOCAL_TTL, OLD_LOCAL_TTL))
 
     # -- the keys ---------------------------------------------------------
 
@@ -159,7 +228,14 @@ class Converter:
                      "Check it with unbound-checkconf before use; see "
                      "docs/migration.md." % (self.source, PROG))
         self.lines.append("")
+        if self.untabbed:
+            self.note("line%s %s: tabs before a comment, at the end of a "
+                      "line or between items were read as blanks (YAML "
+                      "allows only spaces there)" % (
+                          "s" if len(self.untabbed) > 1 else "",
+                          ", ".join(str(n) for n in self.untabbed)))
         self.comment("--- Forwarding " + "-" * 58)
+        self.jails = jail_list(d.get("vpn_jail"))
         self.nameservers(d.get("nameservers"))
         self.vpn_jail(d.get("vpn_jail"))
         self.default(d)
@@ -173,12 +249,16 @@ class Converter:
         self.ttl_override(d.get("ttl_override"))
         self.listeners_(d.get("dns_listeners"))
         self.interface_listen(d)
-        if "print_blocklist_read_progress" in d:
-            self.report("no equivalent", "print_blocklist_read_progress: "
+        progress = d.get("print_blocklist_read_progress")
+        if progress is not None or d.get("blocklist_dir") is not None:
+            self.report("no equivalent", "print_blocklist_read_progress%s: "
                         "vpndns has no progress output; Unbound logs one "
                         "summary line per list load at verbosity 1 or more "
                         "(\"vpndns: blocklists: N names, ...\"), and "
-                        "unbound-control vpndns_status shows blocklist_names")
+                        "unbound-control vpndns_status shows blocklist_names"
+                        % (" is not set (the first vpndns's default was "
+                           "true: a dot for every 1000 entries read)"
+                           if progress is None else ""))
         for key in d:
             if key not in KNOWN_KEYS:
                 self.report("unknown key", "%s: not a key of the first vpndns "
@@ -202,9 +282,35 @@ class Converter:
             if net is None:
                 continue
             srv = self.server("nameservers %s" % text, server)
-            if srv is None or not self.claim("nameservers", net, text):
+            if srv is None:
                 continue
-            self.emit("forward: %s %s" % (text, srv))
+            jail = self.jail_of(net)
+            if jail is None:
+                if self.claim("nameservers", net, text, srv):
+                    self.emit("forward: %s %s" % (text, srv))
+                continue
+            # The first vpndns checked vpn_jail before nameservers: these
+            # clients were reflected and this rule was never used.
+            if jail[0] == net:
+                self.note("nameservers: %s -> %s is also in vpn_jail; the "
+                          "first vpndns checked vpn_jail first and reflected "
+                          "these clients, never sending them to %s: only "
+                          "the vpn_jail rule is written" % (text, srv, srv))
+                self.lines.append("# nameservers %s -> %s: left out, the "
+                                  "vpn_jail rule below reflects these "
+                                  "clients" % (text, srv))
+                continue
+            if not self.claim("nameservers", net, text):
+                continue
+            self.note("nameservers: %s -> %s is inside vpn_jail %s; the "
+                      "first vpndns checked vpn_jail first and reflected "
+                      "these clients, never sending them to %s; in vpndns "
+                      "the longer prefix would win, so it is written as "
+                      "reflect: %s 53" % (text, srv, jail[1], srv, text))
+            self.comment("nameservers %s -> %s: inside vpn_jail %s;\n"
+                         "the first version reflected these clients, and so "
+                         "does this rule." % (text, srv, jail[1]))
+            self.emit("reflect: %s 53" % text)
 
     def vpn_jail(self, jails):
         if jails is None:
@@ -242,10 +348,13 @@ class Converter:
                       "nameserver")
             return
         self.comment("nameserver_regex: names under these domains go to "
-                     "these servers, in every view\n"
-                     "(the first version used the first matching regex; "
-                     "vpndns uses the deepest domain).")
-        seen = []   # (domain, pattern)
+                     "these servers, in every view,\n"
+                     "reflect views included: the first version's regexes "
+                     "overrode the netblocks\n"
+                     "and vpn_jail too.  Of several matching patterns it "
+                     "used an arbitrary one\n"
+                     "(Perl hash order); vpndns uses the deepest domain.")
+        seen = []   # (domain, pattern, servers)
         for pattern, server in rx.items():
             pattern = str(pattern)
             domain, notes = regex_to_domain(pattern)
@@ -257,20 +366,39 @@ class Converter:
             srv = self.server("nameserver_regex '%s'" % pattern, server)
             if srv is None:
                 continue
-            dup = [p for dom, p in seen if dom == domain]
-            if dup:
-                self.skip("nameserver_regex '%s': same domain %s as the earlier "
-                          "pattern '%s', which matched first" %
-                          (pattern, domain, dup[0]))
+            dup = [(p, s) for dom, p, s in seen if dom == domain]
+            if dup and dup[0][1] == srv:
+                self.note("nameserver_regex '%s': same domain %s and server "
+                          "as the earlier pattern '%s'; written once" %
+                          (pattern, domain, dup[0][0]))
                 continue
-            for dom, p in seen:
+            if dup:
+                self.skip("nameserver_regex '%s': same domain %s as the "
+                          "earlier pattern '%s' (%s); the first vpndns used "
+                          "either for these names, in Perl hash order, which "
+                          "can change from one start to the next; vpndns "
+                          "forwards a domain to one list of servers: kept "
+                          "the earlier pattern, %s -> %s" %
+                          (pattern, domain, dup[0][0], dup[0][1], domain,
+                           dup[0][1]))
+                continue
+            for dom, p, s in seen:
+                if s == srv:
+                    continue
                 if domain.endswith("." + dom):
-                    self.note("nameserver_regex '%s': %s is below %s of the "
-                              "earlier pattern '%s'; the first version sent "
-                              "its names by the earlier pattern (first "
-                              "match), vpndns sends them by the deeper one"
-                              % (pattern, domain, dom, p))
-            seen.append((domain, pattern))
+                    deep, shallow = (domain, pattern, srv), (dom, p, s)
+                elif dom.endswith("." + domain):
+                    deep, shallow = (dom, p, s), (domain, pattern, srv)
+                else:
+                    continue
+                self.note("nameserver_regex '%s': %s is below %s of the "
+                          "pattern '%s'; names under %s matched both, and "
+                          "the first vpndns sent them by either (Perl hash "
+                          "order, which can change from one start to the "
+                          "next); vpndns sends them by the deeper domain, "
+                          "to %s" % (deep[1], deep[0], shallow[0],
+                                     shallow[1], deep[0], deep[2]))
+            seen.append((domain, pattern, srv))
             if notes:
                 self.note("nameserver_regex '%s' -> domain-forward: %s: %s" %
                           (pattern, domain, "; ".join(notes)))
@@ -298,20 +426,34 @@ class Converter:
                              "to block whole domains, vpndns's default.")
                 self.emit("blocklist: %s exact" % word)
         only_a = d.get("blocklist_only_a")
-        if only_a is True:
-            self.comment("blocklist_only_a: blocked A queries get 127.0.0.1; "
-                         "AAAA and every other type get an\n"
-                         "empty answer (NOERROR, no records), as before.")
-            self.emit("block-action: ip 127.0.0.1")
-            self.note("blocklist_only_a: true -> block-action: ip 127.0.0.1: "
+        if path is None and only_a is None:
+            return
+        if only_a is None:
+            self.note("blocklist_only_a is not set: the first vpndns's "
+                      "default was true, so blocked A queries got 127.0.0.1 "
+                      "and other types an empty answer (NOERROR, no "
+                      "records): written as block-action: ip 127.0.0.1")
+        elif perl_true(only_a):
+            self.note("blocklist_only_a: %s -> block-action: ip 127.0.0.1: "
                       "A gets 127.0.0.1, AAAA and other types get NODATA "
                       "(NOERROR without records), as in the first version; "
-                      "block answers now carry EDE 15 with ede: yes")
-        elif only_a is not None:
-            self.skip("blocklist_only_a: '%s': only 'true' has a known "
-                      "equivalent; vpndns's default block action applies "
-                      "(NXDOMAIN); set block-action: to choose another" %
-                      (str(only_a).lower(),))
+                      "block answers now carry EDE 15 with ede: yes" %
+                      yaml_text(only_a))
+        else:
+            self.note("blocklist_only_a: %s: the first vpndns answered a "
+                      "blocked query of any type with the A record "
+                      "127.0.0.1, also to AAAA, MX and other questions, "
+                      "which vpndns doesn't send; written as block-action: "
+                      "ip 127.0.0.1: A gets 127.0.0.1 as before, other types "
+                      "NOERROR without records" % yaml_text(only_a))
+        self.comment("blocklist_only_a: blocked A queries get 127.0.0.1; "
+                     "AAAA and every other type get an\n"
+                     "empty answer (NOERROR, no records), as before.")
+        self.emit("block-action: ip 127.0.0.1")
+        self.comment("The TTL of that 127.0.0.1, as the first version sent "
+                     "it.")
+        self.emit("block-ttl: %d" % self.local_ttl)
+        self.local_ttl_note()
 
     def exemptions(self, ex):
         if ex is None:
@@ -381,23 +523,45 @@ class Converter:
                 self.comment("static_records: \"name address\" lines, "
                              "answered before any blocking.")
                 self.emit("static-records: %s" % word)
-        if "static_records_auto_ptr" in d:
-            v = d["static_records_auto_ptr"]
-            if isinstance(v, bool):
-                self.emit("static-ptr: %s" % ("yes" if v else "no"))
-            else:
-                self.skip("static_records_auto_ptr: '%s' is not true or false"
-                          % (v,))
-        elif path is not None:
-            self.note("static_records_auto_ptr is not set: written as "
-                      "static-ptr: no (vpndns's default is yes)")
-            self.emit("static-ptr: no")
-        if "static_records_ttl" in d:
-            v = d["static_records_ttl"]
-            if isinstance(v, int) and not isinstance(v, bool) and 0 <= v <= 2147483647:
-                self.emit("static-ttl: %d" % v)
-            else:
-                self.skip("static_records_ttl: '%s' is not a TTL" % (v,))
+        ptr = d.get("static_records_auto_ptr")
+        ptr_on = ptr is None or perl_num(ptr) == 1
+        if ptr is None:
+            if path is not None:
+                self.note("static_records_auto_ptr is not set: the first "
+                          "vpndns's default was true (PTR records made): "
+                          "written as static-ptr: yes")
+                self.emit("static-ptr: yes")
+        else:
+            if not isinstance(ptr, bool) and ptr not in (0, 1):
+                self.note("static_records_auto_ptr: %s: the first vpndns "
+                          "made PTR records only when the value was 1 or "
+                          "true: written as static-ptr: %s" %
+                          (yaml_text(ptr), "yes" if ptr_on else "no"))
+            self.emit("static-ptr: %s" % ("yes" if ptr_on else "no"))
+        ttl = d.get("static_records_ttl")
+        if path is None and ttl is None:
+            return
+        if ttl is not None:
+            self.note("static_records_ttl: %s: the first vpndns read this "
+                      "key but never used it; its static records had TTL %d "
+                      "whatever it said: written as static-ttl: %d%s" % (
+                          yaml_text(ttl), LOCAL_TTL, self.local_ttl,
+                          "" if perl_num(ttl) == self.local_ttl or
+                          not is_ttl(ttl) else
+                          " (set static-ttl: %d for the TTL written in the "
+                          "file)" % ttl))
+        if path is not None and ptr_on:
+            self.note("static PTR records: Unbound's default local zones "
+                      "answer the reverse names of private and special "
+                      "addresses (10/8, 172.16/12, 192.168/16, 100.64/10, "
+                      "169.254/16, the documentation networks) before "
+                      "vpndns; for a static address there, add "
+                      "local-zone: \"ZONE.in-addr.arpa.\" nodefault to "
+                      "unbound.conf (docs/blocklist.md, section 8.3)")
+        self.comment("The TTL the first version sent on its static "
+                     "records (static_records_ttl was\nnever used).")
+        self.emit("static-ttl: %d" % self.local_ttl)
+        self.local_ttl_note()
 
     def ttl_override(self, t):
         if t is None:
@@ -485,7 +649,7 @@ class Converter:
         out.append("\t# Unbound answers only the clients it allows; the "
                    "first vpndns answered")
         out.append("\t# whoever reached it.")
-        for net, text, key in self.netblocks:
+        for net, text, key, _ in self.netblocks:
             out.append("\taccess-control: %s allow\t# %s" % (net, key))
         if self.data.get("nameserver_default"):
             out.append("\t# nameserver_default served every other client; "
@@ -509,6 +673,64 @@ class Converter:
                 "\tcontrol-interface: /var/run/vpndns.ctl",
                 ""]
         return "\n".join(out)
+
+
+def jail_list(jails):
+    """The valid netblocks of vpn_jail, [(network, written)]; the invalid
+    ones are reported when vpn_jail is converted."""
+    if isinstance(jails, (str, int)):
+        jails = [jails]
+    out = []
+    for nb in jails if isinstance(jails, list) else ():
+        try:
+            out.append((ipaddress.ip_network(str(nb).strip(), strict=False),
+                        str(nb).strip()))
+        except ValueError:
+            pass
+    return out
+
+
+def perl_num(v):
+    """The number Perl makes of a value read by YAML::XS."""
+    if v is None:
+        return 0
+    if isinstance(v, (bool, int, float)):
+        return v + 0
+    m = re.match(r"\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)", str(v))
+    return float(m.group(1)) if m else 0
+
+
+def perl_true(v):
+    """Perl's truth of a value read by YAML::XS."""
+    if v is None or isinstance(v, (bool, int, float)):
+        return bool(v)
+    return str(v) not in ("", "0")
+
+
+def is_ttl(v):
+    return isinstance(v, int) and not isinstance(v, bool) and \
+        0 <= v <= 2147483647
+
+
+def yaml_text(v):
+    """A value as the YAML file wrote it (booleans lower case)."""
+    return str(v).lower() if isinstance(v, bool) else str(v)
+
+
+def first_loader(yaml):
+    """PyYAML's safe loader with the booleans of YAML::XS, which the first
+    vpndns read its file with: true and false only; yes, no, on, off and
+    True are text (and in Perl, "no" is true)."""
+    tag = "tag:yaml.org,2002:bool"
+
+    class FirstLoader(yaml.SafeLoader):
+        pass
+    FirstLoader.yaml_implicit_resolvers = {
+        first: [r for r in resolvers if r[0] != tag]
+        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()}
+    FirstLoader.add_implicit_resolver(tag, re.compile(r"^(?:true|false)$"),
+                                      list("tf"))
+    return FirstLoader
 
 
 def one_line(text):
@@ -581,6 +803,131 @@ def regex_to_domain(pattern):
     if loose:
         notes.append("an unescaped '.' matched any character; read as a dot")
     return name, notes
+
+
+def untab(text):
+    """Make the tabs that the first vpndns's YAML reader let pass readable.
+
+    A line holding only blanks, or blanks and a comment, becomes empty.
+    Outside quotes and after the indentation, a tab in the blanks before a
+    comment, at the end of a line, or after ':', ',', a bracket, a brace
+    or a closing quote becomes a space: libyaml (and so the first
+    vpndns's YAML::XS) reads tabs there as blanks, PyYAML refuses them.
+    Tabs in the indentation or between two words of a value are left for
+    the parser to report.  Quoted and block scalars ('|', '>') keep their
+    text.  The number of lines doesn't change, so the parser's line
+    numbers are the file's.
+
+    Returns (text, numbers of the lines changed).
+    """
+    out, changed = [], []
+    quote = None        # the open quote of a scalar that goes on
+    block = None        # indentation of the line that opened a block scalar
+    for n, line in enumerate(text.split("\n"), 1):
+        body = line.rstrip("\r")
+        end = line[len(body):]
+        indent = len(body) - len(body.lstrip(" \t"))
+        blank = body.strip(" \t") == ""
+        if block is not None:
+            if blank or indent > block:
+                out.append(line)
+                continue
+            block = None
+        if quote is None and (blank or body.lstrip(" \t").startswith("#")):
+            new, opens = ("" if "\t" in body else body), False
+        else:
+            new, quote, opens = scan_line(body, quote)
+        if opens:
+            block = indent
+        if new != body:
+            changed.append(n)
+        out.append(new + end)
+    return "\n".join(out), changed
+
+
+def scan_line(body, quote):
+    """One line outside block scalars: (the line with its separating tabs
+    made spaces, the quote still open at its end, whether it opens a block
+    scalar)."""
+    out = []
+    i, n = 0, len(body)
+    if quote is None:
+        i = len(body) - len(body.lstrip(" \t"))
+        out.append(body[:i])
+    content = ""
+    while i < n:
+        c = body[i]
+        if quote is not None:
+            if quote == "'" and c == "'":
+                if body.startswith("''", i):
+                    out.append(c)
+                    i += 1
+                else:
+                    quote = None
+            elif quote == '"' and c == "\\" and i + 1 < n:
+                out.append(c)
+                i += 1
+                c = body[i]
+            elif quote == '"' and c == '"':
+                quote = None
+            out.append(c)
+            i += 1
+            continue
+        if c in " \t":
+            j = i
+            while j < n and body[j] in " \t":
+                j += 1
+            run = body[i:j]
+            before = body[i - 1] if i else ""
+            if j == n or body[j] == "#" or before in ":,[]{}'\"":
+                run = run.replace("\t", " ")
+            out.append(run)
+            if j < n and body[j] == "#":
+                content = "".join(out)
+                out.append(body[j:])
+                i = n
+                break
+            i = j
+            continue
+        if c in "'\"" and (i == 0 or body[i - 1] in " \t[{,:-?"):
+            quote = c
+        out.append(c)
+        i += 1
+    line = "".join(out)
+    if not content:
+        content = line
+    opens = quote is None and re.search(r"(^|[\s:-])[|>][-+0-9]*\s*$",
+                                        content) is not None
+    return line, quote, opens
+
+
+def yaml_error(path, text, exc):
+    """The message for a file the YAML parser rejects: where, what, and
+    what to change."""
+    mark = getattr(exc, "problem_mark", None)
+    problem = getattr(exc, "problem", None) or one_line(str(exc))
+    if mark is None:
+        return "%s: %s is not valid YAML: %s" % (PROG, path, problem)
+    lines = text.split("\n")
+    line = lines[mark.line].rstrip("\r") if mark.line < len(lines) else ""
+    where = "%s:%d:%d" % (path, mark.line + 1, mark.column + 1)
+    msg = ["%s: %s: not valid YAML: %s" % (PROG, where, problem),
+           "  line %d: %s" % (mark.line + 1,
+                             line.replace("\t", "<TAB>"))]
+    at = line[mark.column:mark.column + 1]
+    if at == "\t" or "'\\t'" in problem:
+        if line[:mark.column].strip(" \t") == "":
+            msg.append("  change: indent line %d with spaces only; YAML "
+                       "doesn't allow a tab in the indentation"
+                       % (mark.line + 1))
+        else:
+            msg.append("  change: replace the tab at line %d, column %d "
+                       "with a space" % (mark.line + 1, mark.column + 1))
+    else:
+        ctx = getattr(exc, "context", None)
+        msg.append("  change: correct the YAML at line %d%s" %
+                   (mark.line + 1, " (%s)" % ctx if ctx else ""))
+    return "\n".join(msg)
 
 
 def perl_to_ere(pattern):
@@ -698,6 +1045,14 @@ def print_reports(conv, out=sys.stderr):
                 print(line, file=out)
 
 
+def ttl_arg(text):
+    """argparse type: a TTL in seconds."""
+    if not text.isdigit() or int(text) > 2147483647:
+        raise argparse.ArgumentTypeError("'%s' is not a TTL (0 to "
+                                         "2147483647)" % text)
+    return int(text)
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(
         prog=PROG, description="Convert the first vpndns's YAML "
@@ -712,6 +1067,11 @@ def main(argv=None):
                     "unbound.conf here")
     ap.add_argument("--vpndns-conf-path", help="vpndns-config: path for "
                     "--unbound-conf")
+    ap.add_argument("--local-ttl", type=ttl_arg, default=LOCAL_TTL,
+                    metavar="N", help="TTL of the static records and block "
+                    "answers (default %d, what the first vpndns sent from "
+                    "its release of 2024-02-15 on; %d before)" %
+                    (LOCAL_TTL, OLD_LOCAL_TTL))
     args = ap.parse_args(argv)
 
     try:
@@ -731,18 +1091,19 @@ def main(argv=None):
         print("%s: %s is not UTF-8 text: %s" % (PROG, args.config, exc),
               file=sys.stderr)
         return 1
+    text, untabbed = untab(text)
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=first_loader(yaml))
     except yaml.YAMLError as exc:
-        print("%s: %s is not valid YAML: %s" % (PROG, args.config,
-              one_line(str(exc))), file=sys.stderr)
+        print(yaml_error(args.config, text, exc), file=sys.stderr)
         return 1
     if not isinstance(data, dict):
         print("%s: %s is not a YAML mapping of settings" % (PROG, args.config),
               file=sys.stderr)
         return 1
 
-    conv = Converter(data, args.config, args.subdomains)
+    conv = Converter(data, args.config, args.subdomains, args.local_ttl,
+                     untabbed)
     result = conv.convert()
     try:
         if args.output:
