@@ -171,8 +171,11 @@ class Converter:
                 inner, outer = (text, key, servers), (otext, okey, osrv)
             else:
                 inner, outer = (otext, okey, osrv), (text, key, servers)
-            if outer[2] is None:
-                continue    # inside a vpn_jail netblock: reflected either way
+            if outer[2] is None or (inner[2] is None and
+                                    inner[1] != "vpn_jail"):
+                # inside a vpn_jail netblock: reflected either way; or a
+                # nameservers netblock written as reflect:, noted already
+                continue
             if inner[2] is None:
                 self.note("%s %s is inside %s %s: vpndns picks the longest "
                           "matching prefix, so %s's clients are reflected, "
