@@ -728,9 +728,10 @@ def first_loader(yaml):
 
     class FirstLoader(yaml.SafeLoader):
         pass
+    base = yaml.SafeLoader.yaml_implicit_resolvers
     FirstLoader.yaml_implicit_resolvers = {
         first: [r for r in resolvers if r[0] != tag]
-        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()}
+        for first, resolvers in base.items()}
     FirstLoader.add_implicit_resolver(tag, re.compile(r"^(?:true|false)$"),
                                       list("tf"))
     return FirstLoader
