@@ -365,8 +365,6 @@ vpndns_worker_front(struct module_env* env, struct query_info* qinfo,
 	if(!ve || !__atomic_load_n(&ve->snap, __ATOMIC_ACQUIRE) ||
 		vpndns_guard_off("front"))
 		return vpndns_front_pass;
-	/* no subquery lookup is pending between client queries */
-	env->mesh->find_isolate = NULL;
 	r = front_run(ve, vpndns_enter(ve, env), env, qinfo, edns, repinfo,
 		pkt, scratch);
 	vpndns_leave(ve, env);

@@ -28,6 +28,7 @@
 #include "vpndns/blockset.h"
 #include "vpndns/listparse.h"
 #include "vpndns/control.h"
+#include "vpndns/compat.h"
 #include "util/log.h"
 #include "util/regional.h"
 #include "util/net_help.h"
@@ -710,9 +711,9 @@ static struct reply_info*
 policy_reply(struct regional* region, int rcode,
 	struct ub_packed_rrset_key* rrset, uint32_t ttl)
 {
-	struct reply_info* rep = construct_reply_info_base(region,
-		(uint16_t)(BIT_QR|BIT_AA|BIT_RA|rcode), 1, ttl, ttl, ttl,
-		rrset?1:0, 0, 0, rrset?1:0, sec_status_insecure);
+	struct reply_info* rep = VPNDNS_REPLY_INFO_BASE(region,
+		(uint16_t)(BIT_QR|BIT_AA|BIT_RA|rcode), 1, ttl, rrset?1:0, 0, 0,
+		rrset?1:0, sec_status_insecure);
 	if(!rep)
 		return NULL;
 	if(rrset)

@@ -17,6 +17,7 @@
 #include <ctype.h>
 #include "vpndns/view.h"
 #include "vpndns/conf.h"
+#include "vpndns/compat.h"
 #include "util/module.h"
 #include "util/log.h"
 #include "util/net_help.h"
@@ -95,13 +96,13 @@ view_make_fwds(struct vpndns_view* view, struct vpndns_conf* conf,
 		return NULL;
 	}
 	if(!(dp = view_make_dp(root, view->servers, tls, cfg)) ||
-		!forwards_add_zone(fwds, LDNS_RR_CLASS_IN, dp)) {
+		!VPNDNS_FORWARDS_ADD_ZONE(fwds, LDNS_RR_CLASS_IN, dp)) {
 		forwards_delete(fwds);
 		return NULL;
 	}
 	for(d = conf->domain_fwds; d; d = d->next) {
 		if(!(dp = view_make_dp(d->dname, d->servers, d->tls, cfg)) ||
-			!forwards_add_zone(fwds, LDNS_RR_CLASS_IN, dp)) {
+			!VPNDNS_FORWARDS_ADD_ZONE(fwds, LDNS_RR_CLASS_IN, dp)) {
 			forwards_delete(fwds);
 			return NULL;
 		}

@@ -22,6 +22,7 @@
 #include "vpndns/policy.h"
 #include "vpndns/reload.h"
 #include "vpndns/memo.h"
+#include "vpndns/compat.h"
 #include "iterator/iter_hints.h"
 #include "util/log.h"
 #include "util/net_help.h"
@@ -47,9 +48,11 @@ vpndns_active(void)
 }
 
 void*
-vpndns_mesh_isolate(struct module_qstate* qstate)
+vpndns_mesh_isolate(struct module_env* env)
 {
-	return vpndns_global ? qstate->env : NULL;
+	/* NULL outside views: such states merge as in stock Unbound */
+	return vpndns_global && vpndns_views_env_owner(vpndns_global->hints,
+		env) ? env : NULL;
 }
 
 #ifdef VPNDNS_TEST_HOOKS
@@ -497,11 +500,9 @@ vpndns_servfail_cb(struct query_info* ATTR_UNUSED(qinfo),
 }
 
 /** The function block of the module. */
-static struct module_func_block vpndns_block = {
-	"vpndns",
-	&vpndns_init, &vpndns_deinit, &vpndns_operate,
-	&vpndns_inform_super, &vpndns_clear, &vpndns_get_mem
-};
+static struct module_func_block vpndns_block = VPNDNS_FUNC_BLOCK("vpndns",
+	&vpndns_init, &vpndns_deinit, &vpndns_operate, &vpndns_inform_super,
+	&vpndns_clear, &vpndns_get_mem);
 
 struct module_func_block*
 vpndns_get_funcblock(void)

@@ -253,13 +253,15 @@ struct vpndns_thread* vpndns_thread(struct vpndns_env* ve,
 void vpndns_leave(struct vpndns_env* ve, struct module_env* env);
 
 /**
- * The mesh isolation tag of a query's subqueries: the query's
- * environment, which is per view (and per thread), so subqueries of
- * different views are never merged.  NULL when vpndns is not active.
- * @param qstate: the query making a subquery.
- * @return the tag.
+ * The mesh isolation tag of an environment: a view's environment (one
+ * per view and thread) is its own tag, so mesh states made in different
+ * views are never merged.  The mesh tags a new state with the tag of the
+ * environment it is created in, and looks for a subquery with the tag of
+ * the querying state's environment.
+ * @param env: the environment of a query.
+ * @return the tag; NULL outside views and when vpndns is not active.
  */
-void* vpndns_mesh_isolate(struct module_qstate* qstate);
+void* vpndns_mesh_isolate(struct module_env* env);
 
 /**
  * The active module, or NULL when vpndns is not in the module stack.

@@ -5,7 +5,7 @@
 #
 # BUILDDIR  a built vpndns tree, configured for the package's prefix:
 #               ./configure --prefix=/usr/local --sysconfdir=/usr/local/etc \
-#                   [--with-unbound-tarball=unbound-1.17.1.tar.gz]
+#                   [--with-unbound-tarball=unbound-1.26.0.tar.gz]
 #               gmake
 #           (the defaults of configure; Unbound's compiled-in paths, such
 #           as /usr/local/etc/unbound, follow from them).  The script

@@ -40,7 +40,7 @@ check_supported() {
 	v=$1
 	[ -n "$v" ] || die "cannot tell the Unbound version of the source"
 	grep -q "^$v " "$here/versions" || die "Unbound $v is not supported; \
-supported versions: $(grep -v '^#' "$here/versions" | cut -d' ' -f1 | tr '\n' ' ')"
+supported versions: $(grep -v '^#' "$here/versions" | cut -d' ' -f1 | sort -u | tr '\n' ' ')"
 }
 
 sha256() {
@@ -53,7 +53,7 @@ sha256() {
 
 from_tarball() {
 	sum=$(sha256 "$1")
-	line=$(grep " $sum\$" "$here/versions" || true)
+	line=$(grep -v '^#' "$here/versions" | grep " $sum\( \|\$\)" || true)
 	[ -n "$line" ] || die "$1: SHA-256 $sum matches no supported \
 release in contrib/unbound/versions"
 	tmp=$(mktemp -d)

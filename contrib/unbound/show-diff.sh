@@ -1,16 +1,17 @@
 #!/bin/sh
-# Show the changes integrate.sh made to an Unbound tree, as a diff against
-# a fresh copy of the same source.  usage: show-diff.sh UNBOUND_TREE
+# Print the vpndns patch series that applies to an Unbound tree, each
+# patch with its header.  usage: show-diff.sh UNBOUND_TREE
 set -eu
 tree=${1:?usage: show-diff.sh UNBOUND_TREE}
 here=$(cd "$(dirname "$0")" && pwd)
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-sh "$here/get-source.sh" "$tmp/orig" ${VPNDNS_UNBOUND_SRC:+--src "$VPNDNS_UNBOUND_SRC"} >/dev/null
-for f in services/modstack.c util/fptr_wlist.c util/config_file.h \
-	util/config_file.c util/configlexer.lex util/configparser.y \
-	smallapp/unbound-checkconf.c daemon/remote.c daemon/worker.c \
-	services/outside_network.c testcode/fake_event.c services/mesh.c \
-	services/mesh.h validator/validator.c Makefile.in; do
-	diff -u "$tmp/orig/$f" "$tree/$f" | sed -e "s|$tmp/orig/|a/|" -e "s|$tree/|b/|" || true
+version=$(sed -n "s/^PACKAGE_VERSION='\([0-9.]*\)'.*/\1/p" "$tree/configure" |
+	head -n 1)
+family=$(grep -v '^#' "$here/versions" | awk -v v="$version" \
+	'$1 == v { print $2; exit }')
+[ -n "$family" ] || { echo "show-diff: Unbound $version has no series" >&2; exit 1; }
+echo "# vpndns patch series for Unbound $version: contrib/unbound/patches/$family"
+for p in $(grep -v '^#' "$here/patches/$family/series"); do
+	echo
+	echo "#### $p"
+	cat "$here/patches/$family/$p"
 done

@@ -28,6 +28,17 @@ FAKE_PORT=${FAKE_PORT:-5300}
 # itself (chaos class), so it never reaches an upstream and never shows up
 # in the fakes' logs.
 UB_PROBE=${UB_PROBE:-id.server CH TXT}
+# The release of the unbound under test, for the few checks where stock
+# Unbound itself behaves differently between the supported releases.
+UB_VERSION=$("$UNBOUND" -V 2>/dev/null | sed -n 's/^Version //p')
+
+# ub_version_ge X.Y.Z: is the unbound under test release X.Y.Z or newer?
+ub_version_ge() {
+	local have want
+	have=$(echo "${UB_VERSION:-0.0.0}" | awk -F. '{ printf "%d", $1*10000 + $2*100 + $3 }')
+	want=$(echo "$1" | awk -F. '{ printf "%d", $1*10000 + $2*100 + $3 }')
+	((have >= want))
+}
 
 E2E_TMP=$(mktemp -d /tmp/vpndns-e2e.XXXXXX) || { echo "mktemp failed" >&2; exit 1; }
 E2E_PASS=0

@@ -198,8 +198,14 @@ assert_eq "S: no DS or child DNSKEY asked (the chain broke at the anchor)" \
 assert_eq "S: no other fake was asked anything" \
 	"fh=0 ft=0 fs=* fu=0 fr=0 fg=0" "$(since_others fs)"
 out=$(dede "$CS" www.sec.example)
-assert_match "S, again: EDE 9 names S's fake as the source" \
-	"^; EDE: 9 \(DNSKEY Missing\).*no DNSKEY rrset from $FS" "$out"
+# 1.26 answers the repeat from the failed key it cached, without the source
+if ub_version_ge 1.26.0; then
+	assert_match "S, again: EDE 9 from the failed key cached in S's view" \
+		"^; EDE: 9 \(DNSKEY Missing\).*previous no DNSKEY rrset" "$out"
+else
+	assert_match "S, again: EDE 9 names S's fake as the source" \
+		"^; EDE: 9 \(DNSKEY Missing\).*no DNSKEY rrset from $FS" "$out"
+fi
 
 ## 3. the honest view, after both bad ones ----------------------------------------
 
@@ -280,8 +286,13 @@ fake_mode fr dnssec:strip
 assert_eq "R, RRSIGs now stripped: SERVFAIL, EDE 12 (NSEC Missing)" \
 	"SERVFAIL - 12 -" "$(dsum "$CR" ns.example)"
 out=$(dede "$CR" ns.example)
-assert_match "R, again: EDE 12 names R's fake as the source" \
-	"^; EDE: 12 \(NSEC Missing\).*no DNSSEC records from $FR for DS ns\.example\." "$out"
+if ub_version_ge 1.26.0; then
+	assert_match "R, again: EDE 12 from the failed key cached in R's view" \
+		"^; EDE: 12 \(NSEC Missing\).*previous no DNSSEC records" "$out"
+else
+	assert_match "R, again: EDE 12 names R's fake as the source" \
+		"^; EDE: 12 \(NSEC Missing\).*no DNSSEC records from $FR for DS ns\.example\." "$out"
+fi
 fake_mode fr
 assert_eq "R step: only fr asked" "fh=0 ft=0 fs=0 fu=0 fr=* fg=0" "$(since_others fr)"
 assert_eq "H, same name after R: AD" "NOERROR AD - 192.0.2.53" "$(dsum "$CH" ns.example)"
