@@ -25,9 +25,23 @@
 #include "util/data/dname.h"
 #include "util/data/msgreply.h"
 
-/** Is the send allowed by a domain-forward that covers the name? */
+/** The deepest domain-forward at or above a name, or NULL. */
+static struct vpndns_domain_fwd*
+egress_domain_of(struct vpndns_conf* conf, uint8_t* qname)
+{
+	struct vpndns_domain_fwd* d, *best = NULL;
+	for(d = conf->domain_fwds; d; d = d->next) {
+		if(dname_subdomain_c(qname, d->dname) &&
+			(!best || d->dname_labs > best->dname_labs))
+			best = d;
+	}
+	return best;
+}
+
+/** Is the send allowed by a domain-forward that covers the name (the
+ * checks before domain-forward names were kept private)? */
 static int
-egress_domain_allowed(struct vpndns_conf* conf, struct query_info* qinfo,
+egress_domain_allowed_any(struct vpndns_conf* conf, struct query_info* qinfo,
 	struct sockaddr_storage* addr, socklen_t addrlen)
 {
 	struct vpndns_domain_fwd* d;
@@ -37,6 +51,32 @@ egress_domain_allowed(struct vpndns_conf* conf, struct query_info* qinfo,
 			return 1;
 	}
 	return 0;
+}
+
+/**
+ * Where may this name go?  A name at or below a domain-forward goes only
+ * to that domain-forward's servers (the deepest one), never to the
+ * view's forwarders: that includes a DS query at the domain's apex,
+ * which the iterator sends to the parent zone's servers.  Other names
+ * go to the view's forwarders.
+ */
+static int
+egress_dest_allowed(struct vpndns_view* view, struct query_info* qinfo,
+	struct sockaddr_storage* addr, socklen_t addrlen, const char** why)
+{
+	/* the domain forwards of the view's own configuration: a view of a
+	 * retired set keeps the rules it was made with */
+	struct vpndns_conf* conf = view->set->conf;
+	struct vpndns_domain_fwd* d;
+	*why = "not a forwarder of the view";
+	if(vpndns_guard_off("dfprivacy"))
+		return vpndns_server_list_has(view->servers, addr, addrlen) ||
+			egress_domain_allowed_any(conf, qinfo, addr, addrlen);
+	if((d = egress_domain_of(conf, qinfo->qname))) {
+		*why = "a domain-forward name, not a server of its domain";
+		return vpndns_server_list_has(d->servers, addr, addrlen);
+	}
+	return vpndns_server_list_has(view->servers, addr, addrlen);
 }
 
 /** Log and count a cancelled send. */
@@ -77,24 +117,32 @@ egress_check(struct vpndns_env* ve, struct vpndns_snap* snap,
 	struct module_qstate* qstate)
 {
 	struct vpndns_view* view;
-	if(!qstate || !(view = vpndns_views_env_owner(ve->hints, env))) {
+	struct vpndns_qstate* vq;
+	const char* why = NULL;
+	if(!qstate || !(view = vpndns_views_env_owner(ve->hints, env)) ||
+		!(vq = (struct vpndns_qstate*)qstate->minfo[ve->id]) ||
+		!vq->snap) {
 		egress_veto(NULL, env, qinfo, addr, addrlen,
 			"query outside every view");
 		return 0;
 	}
+	/* the policy the query started with and the current one */
 	if(!egress_name_checked(ve, qinfo, qstate, ve->id) &&
-		vpndns_policy_egress_blocked(snap->policy, qinfo, view, qstate,
-		ve->id)) {
+		vpndns_policy_egress_blocked(vq->snap->policy, snap->policy,
+		qinfo, view, qstate, ve->id)) {
 		egress_veto(view, env, qinfo, addr, addrlen, "blocked name");
 		return 0;
 	}
-	/* domain forwards of the view's own configuration: a view of a
-	 * retired set keeps the rules it was made with */
-	if(vpndns_server_list_has(view->servers, addr, addrlen) ||
-		egress_domain_allowed(view->set->conf, qinfo, addr, addrlen))
+	if(egress_dest_allowed(view, qinfo, addr, addrlen, &why))
 		return 1;
-	egress_veto(view, env, qinfo, addr, addrlen,
-		"not a forwarder of the view");
+	egress_veto(view, env, qinfo, addr, addrlen, why);
+	/* no forwarder of the view failed: the name is kept out of the
+	 * tunnel on purpose */
+	if(!vq->servfail_ede) {
+		vq->servfail_ede = LDNS_EDE_PROHIBITED;
+		vq->servfail_ede_text = "vpndns: a domain-forward name is sent "
+			"only to its domain's servers";
+	}
 	return 0;
 }
 

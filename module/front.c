@@ -157,8 +157,10 @@ front_encode_entry(struct module_env* env, struct vpndns_snap* snap,
 	if(expired && env->cfg->ede_serve_expired && env->cfg->ede)
 		(void)edns_opt_list_append_ede(&edns->opt_list_out, scratch,
 			LDNS_EDE_STALE_ANSWER, "");
-	if(FLAGS_GET_RCODE(rep->flags) == LDNS_RCODE_SERVFAIL && env->cfg->ede)
-		/* the iterator keeps a failure a few seconds; say why */
+	if(FLAGS_GET_RCODE(rep->flags) == LDNS_RCODE_SERVFAIL && env->cfg->ede
+		&& rep->reason_bogus == LDNS_EDE_NO_REACHABLE_AUTHORITY)
+		/* the iterator keeps a failure a few seconds; the module marked
+		 * it when no forwarder of the view answered */
 		(void)edns_opt_list_append_ede(&edns->opt_list_out, scratch,
 			LDNS_EDE_NO_REACHABLE_AUTHORITY,
 			"vpndns: the view's forwarders failed (cached)");
@@ -240,13 +242,10 @@ front_no_view(struct module_env* env, struct query_info* qinfo,
 	struct edns_data* edns, sldns_buffer* pkt, struct regional* scratch,
 	enum vpndns_classify_fail fail)
 {
-	if(fail == vpndns_classify_refused)
-		front_encode_error(env, qinfo, edns, pkt, scratch,
-			LDNS_RCODE_REFUSED, LDNS_EDE_PROHIBITED,
-			"vpndns: client not mapped");
-	else	front_encode_error(env, qinfo, edns, pkt, scratch,
-			LDNS_RCODE_SERVFAIL, LDNS_EDE_OTHER,
-			"vpndns: no view for client");
+	int rcode, ede;
+	const char* text;
+	vpndns_classify_answer(fail, &rcode, &ede, &text);
+	front_encode_error(env, qinfo, edns, pkt, scratch, rcode, ede, text);
 	return vpndns_front_reply;
 }
 
@@ -367,6 +366,9 @@ vpndns_worker_front(struct module_env* env, struct query_info* qinfo,
 		return vpndns_front_pass;
 	r = front_run(ve, vpndns_enter(ve, env), env, qinfo, edns, repinfo,
 		pkt, scratch);
+	if(r == vpndns_front_reply)
+		/* checked here; the worker's exit check skips it */
+		vpndns_thread(ve, env)->front_replied = 1;
 	vpndns_leave(ve, env);
 	return r;
 }

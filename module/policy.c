@@ -556,26 +556,40 @@ vpndns_policy_names(struct vpndns_policy* policy)
 	return policy ? policy_sets_sum(policy, blockset_count, 0) : 0;
 }
 
+/**
+ * The index of a view's definition in the policy's configuration, or -1
+ * (a reflect view, or a view the configuration no longer has).
+ */
+static int
+policy_view_def(struct vpndns_policy* policy, struct vpndns_view* view)
+{
+	if(!view || view->def_index < 0)
+		return -1;
+	if(view->set->conf == policy->conf)
+		return (size_t)view->def_index < policy->nviews ?
+			view->def_index : -1;
+	/* a view of another configuration (a query that outlived a reload,
+	 * or one checked against a newer policy) keeps its lists by name */
+	if(vpndns_guard_off("viewlists"))
+		return -1;
+	return policy_view_index(policy->conf, view->name);
+}
+
 /** The list set of a view, or NULL. */
 static struct policy_set*
 policy_view_set(struct vpndns_policy* policy, struct vpndns_view* view)
 {
-	/* a view of an older configuration (a query that outlived a
-	 * reload) has an index into that configuration, not this one */
-	if(!view || view->set->conf != policy->conf || view->def_index < 0 ||
-		(size_t)view->def_index >= policy->nviews)
-		return NULL;
-	return policy->view_sets[view->def_index];
+	int i = policy_view_def(policy, view);
+	return i < 0 ? NULL : policy->view_sets[i];
 }
 
 /** The block action of a view. */
 static struct vpndns_action*
 policy_action(struct vpndns_policy* policy, struct vpndns_view* view)
 {
-	if(view && view->set->conf == policy->conf && view->def_index >= 0 &&
-		(size_t)view->def_index < policy->nviews &&
-		policy->view_actions[view->def_index])
-		return policy->view_actions[view->def_index];
+	int i = policy_view_def(policy, view);
+	if(i >= 0 && policy->view_actions[i])
+		return policy->view_actions[i];
 	return &policy->pc->action;
 }
 
@@ -1104,52 +1118,250 @@ done:
 	sldns_buffer_set_position(pkt, 0);
 }
 
+/** Is a reply blocked for a client under one policy?  An exempt client
+ * is never blocked. */
+static int
+policy_client_rep_blocked(struct vpndns_policy* policy,
+	struct vpndns_view* view, struct comm_reply* c, struct reply_info* rep,
+	struct policy_match* m)
+{
+	if(policy_exempt(policy, c ? &c->client_addr : NULL,
+		c ? c->client_addrlen : 0))
+		return 0;
+	return policy_rep_blocked(policy, view, rep, m);
+}
+
+/**
+ * Is a reply blocked under the policy the query started with or under
+ * the current one?  A newer policy can only add blocks.
+ * @return the policy that blocks it, or NULL.
+ */
+static struct vpndns_policy*
+policy_pair_rep_blocked(struct vpndns_policy* start,
+	struct vpndns_policy* cur, struct vpndns_view* view,
+	struct comm_reply* c, struct reply_info* rep, struct policy_match* m)
+{
+	if(policy_client_rep_blocked(start, view, c, rep, m))
+		return start;
+	if(cur != start && policy_client_rep_blocked(cur, view, c, rep, m))
+		return cur;
+	return NULL;
+}
+
 int
-vpndns_policy_answer(struct vpndns_policy* policy,
+vpndns_policy_answer(struct vpndns_policy* start, struct vpndns_policy* cur,
 	struct module_qstate* qstate, int id, struct vpndns_view* view)
 {
 	struct vpndns_qstate* vq = (struct vpndns_qstate*)qstate->minfo[id];
-	struct comm_reply* c = policy_client(qstate);
 	struct policy_match m;
+	struct vpndns_policy* by;
 	if(vq && vq->blocked_list) {
 		/* the egress veto stopped a blocked name in the chain */
 		memset(&m, 0, sizeof(m));
 		m.verdict = policy_blocked;
 		m.list_name = vq->blocked_list;
-		policy_finish(policy, qstate, id, view, &m);
+		policy_finish(start, qstate, id, view, &m);
 		return 1;
 	}
-	if(qstate->return_msg && !policy_exempt(policy, c ? &c->client_addr :
-		NULL, c ? c->client_addrlen : 0) &&
-		policy_rep_blocked(policy, view, qstate->return_msg->rep, &m)) {
-		policy_finish(policy, qstate, id, view, &m);
+	if(qstate->return_msg && (by = policy_pair_rep_blocked(start, cur,
+		view, policy_client(qstate), qstate->return_msg->rep, &m))) {
+		policy_finish(by, qstate, id, view, &m);
 		return 1;
 	}
-	if(policy->pc->ttls)
-		policy_ttl_override(policy, qstate);
+	if(cur->pc->ttls)
+		policy_ttl_override(cur, qstate);
 	return 0;
 }
 
+/** Is an outgoing name blocked for the query's client under a policy? */
+static int
+policy_egress_one(struct vpndns_policy* policy, struct query_info* qinfo,
+	struct vpndns_view* view, struct comm_reply* c, struct policy_match* m)
+{
+	memset(m, 0, sizeof(*m));
+	if(policy_exempt(policy, c ? &c->client_addr : NULL,
+		c ? c->client_addrlen : 0))
+		return 0;
+	return policy_name_blocked(policy, view, qinfo->qname,
+		qinfo->qname_len, m);
+}
+
 int
-vpndns_policy_egress_blocked(struct vpndns_policy* policy,
-	struct query_info* qinfo, struct vpndns_view* view,
-	struct module_qstate* qstate, int id)
+vpndns_policy_egress_blocked(struct vpndns_policy* start,
+	struct vpndns_policy* cur, struct query_info* qinfo,
+	struct vpndns_view* view, struct module_qstate* qstate, int id)
 {
 	struct comm_reply* c = policy_client(qstate);
 	struct vpndns_qstate* vq = (struct vpndns_qstate*)qstate->minfo[id];
 	struct policy_match m;
-	memset(&m, 0, sizeof(m));
-	if(policy_exempt(policy, c ? &c->client_addr : NULL,
-		c ? c->client_addrlen : 0))
-		return 0;
-	if(!policy_name_blocked(policy, view, qinfo->qname, qinfo->qname_len,
-		&m))
+	if(!policy_egress_one(start, qinfo, view, c, &m) && (cur == start ||
+		!policy_egress_one(cur, qinfo, view, c, &m)))
 		return 0;
 	/* the answer is made in a later event, perhaps after a reload:
 	 * keep the list name in the query's own memory */
 	if(vq && !vq->blocked_list)
 		vq->blocked_list = regional_strdup(qstate->region,
 			m.list_name ? m.list_name : "?");
+	return 1;
+}
+
+int
+vpndns_policy_reply_check(struct vpndns_policy* start,
+	struct vpndns_policy* cur, struct module_qstate* qstate,
+	struct vpndns_view* view, struct comm_reply* c, int* rcode,
+	struct reply_info** rep)
+{
+	struct policy_match m;
+	struct vpndns_policy* by;
+	int rc;
+	if(!*rep || !(by = policy_pair_rep_blocked(start, cur, view, c, *rep,
+		&m)))
+		return 0;
+	*rep = policy_match_reply(by, qstate->region, &qstate->qinfo, view,
+		&m, &rc);
+	*rcode = *rep ? LDNS_RCODE_NOERROR : (rc > 0 ? rc :
+		LDNS_RCODE_SERVFAIL);
+	VPNDNS_STAT_INC(vpndns_view_stats_get(view, qstate->env)->blocked);
+	policy_log(by, view, c ? &c->client_addr : NULL,
+		c ? c->client_addrlen : 0, &qstate->qinfo, "reply check");
+	if(qstate->env->cfg->ede)
+		(void)edns_opt_list_append_ede(&qstate->edns_opts_front_out,
+			qstate->region, LDNS_EDE_BLOCKED, policy_ede_text(by,
+			qstate->region, &m));
+	return 1;
+}
+
+/** Check one name of a wire reply, at the packet's position. */
+static int
+policy_wire_name_blocked(struct vpndns_policy* policy,
+	struct vpndns_view* view, sldns_buffer* pkt, struct policy_match* m)
+{
+	uint8_t name[LDNS_MAX_DOMAINLEN+1];
+	uint8_t* at = sldns_buffer_current(pkt);
+	size_t len = pkt_dname_len(pkt);
+	if(len == 0 || len > sizeof(name))
+		return 0;
+	dname_pkt_copy(pkt, name, at);
+	return policy_name_blocked(policy, view, name, len, m);
+}
+
+/**
+ * Check the target of a CNAME or DNAME record of a wire reply, at its
+ * rdata.  As for a stored reply, only rdata that is exactly one name is a
+ * target; anything else is not followed by a resolver either.
+ */
+static int
+policy_wire_target_blocked(struct vpndns_policy* policy,
+	struct vpndns_view* view, sldns_buffer* pkt, uint16_t rdlen,
+	struct policy_match* m)
+{
+	size_t rdata = sldns_buffer_position(pkt);
+	size_t len = pkt_dname_len(pkt);
+	if(len == 0 || sldns_buffer_position(pkt) != rdata + rdlen)
+		return 0;
+	sldns_buffer_set_position(pkt, rdata);
+	return policy_wire_name_blocked(policy, view, pkt, m);
+}
+
+/**
+ * Walk the answer section of a wire reply: every owner name and every
+ * CNAME/DNAME target is checked.  On return the position is past the
+ * answer section.
+ * @return 1 if a name is blocked, 0 if none, -1 if the packet is malformed.
+ */
+static int
+policy_wire_answer_blocked(struct vpndns_policy* policy,
+	struct vpndns_view* view, sldns_buffer* pkt, struct policy_match* m)
+{
+	size_t i, an = LDNS_ANCOUNT(sldns_buffer_begin(pkt));
+	for(i = 0; i < an; i++) {
+		uint16_t type, rdlen;
+		size_t rdata;
+		if(policy_wire_name_blocked(policy, view, pkt, m))
+			return 1;
+		if(sldns_buffer_remaining(pkt) < 10)
+			return -1;
+		type = sldns_buffer_read_u16(pkt);
+		sldns_buffer_skip(pkt, 6);
+		rdlen = sldns_buffer_read_u16(pkt);
+		rdata = sldns_buffer_position(pkt);
+		if(sldns_buffer_remaining(pkt) < rdlen)
+			return -1;
+		if((type == LDNS_RR_TYPE_CNAME || type == LDNS_RR_TYPE_DNAME) &&
+			policy_wire_target_blocked(policy, view, pkt, rdlen, m))
+			return 1;
+		sldns_buffer_set_position(pkt, rdata + rdlen);
+	}
+	return 0;
+}
+
+/** Read the EDNS of a wire reply from its OPT record, if any; the
+ * position is past the answer section. */
+static void
+policy_wire_edns(sldns_buffer* pkt, struct edns_data* edns)
+{
+	size_t i, n = (size_t)LDNS_NSCOUNT(sldns_buffer_begin(pkt)) +
+		LDNS_ARCOUNT(sldns_buffer_begin(pkt));
+	memset(edns, 0, sizeof(*edns));
+	edns->udp_size = EDNS_ADVERTISED_SIZE;
+	for(i = 0; i < n; i++) {
+		uint16_t type, rdlen;
+		if(!pkt_dname_len(pkt) || sldns_buffer_remaining(pkt) < 10)
+			return;
+		type = sldns_buffer_read_u16(pkt);
+		if(type == LDNS_RR_TYPE_OPT) {
+			/* class is the UDP size; the TTL holds the extended
+			 * rcode, the version and the flags */
+			edns->edns_present = 1;
+			edns->bits = sldns_buffer_read_u16_at(pkt,
+				sldns_buffer_position(pkt) + 4) & EDNS_DO;
+		}
+		sldns_buffer_skip(pkt, 6);
+		rdlen = sldns_buffer_read_u16(pkt);
+		if(sldns_buffer_remaining(pkt) < rdlen)
+			return;
+		sldns_buffer_skip(pkt, rdlen);
+	}
+}
+
+int
+vpndns_policy_wire_check(struct vpndns_policy* policy,
+	struct module_env* env, struct vpndns_view* view,
+	struct comm_reply* c, sldns_buffer* pkt, struct regional* scratch)
+{
+	uint8_t qname[LDNS_MAX_DOMAINLEN+1];
+	struct query_info qinfo;
+	struct edns_data edns;
+	struct policy_match m;
+	int r;
+	if(sldns_buffer_limit(pkt) < LDNS_HEADER_SIZE ||
+		LDNS_QDCOUNT(sldns_buffer_begin(pkt)) != 1 ||
+		LDNS_ANCOUNT(sldns_buffer_begin(pkt)) == 0 ||
+		policy_exempt(policy, &c->client_addr, c->client_addrlen))
+		return 0;
+	memset(&qinfo, 0, sizeof(qinfo));
+	sldns_buffer_set_position(pkt, LDNS_HEADER_SIZE);
+	qinfo.qname_len = pkt_dname_len(pkt);
+	if(qinfo.qname_len == 0 || sldns_buffer_remaining(pkt) < 4) {
+		sldns_buffer_set_position(pkt, 0);
+		return 0;
+	}
+	dname_pkt_copy(pkt, qname, sldns_buffer_at(pkt, LDNS_HEADER_SIZE));
+	qinfo.qname = qname;
+	qinfo.qtype = sldns_buffer_read_u16(pkt);
+	qinfo.qclass = sldns_buffer_read_u16(pkt);
+	memset(&m, 0, sizeof(m));
+	r = policy_wire_answer_blocked(policy, view, pkt, &m);
+	if(r > 0)
+		policy_wire_edns(pkt, &edns);
+	sldns_buffer_set_position(pkt, 0);
+	if(r <= 0)
+		return 0;
+	if(view)
+		VPNDNS_STAT_INC(vpndns_view_stats_get(view, env)->blocked);
+	policy_log(policy, view, &c->client_addr, c->client_addrlen, &qinfo,
+		"reply check");
+	policy_encode(policy, env, view, &qinfo, &edns, pkt, scratch, &m);
 	return 1;
 }
 

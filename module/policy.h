@@ -120,32 +120,81 @@ void vpndns_policy_front_ttl(struct vpndns_policy* policy,
 int vpndns_policy_query(struct vpndns_policy* policy,
 	struct module_qstate* qstate, int id, struct vpndns_view* view);
 
+/*
+ * A query in the mesh answers to two policies: the one of the snapshot
+ * it started with (start) and the current one (cur), the same pointer
+ * when no reload happened since.  A name blocked by either is blocked: a
+ * reload or a live change can make a query in flight stricter, never
+ * looser.  A view of an older configuration keeps its own lists in a
+ * newer policy, found by the view's name.  Both policies must stay valid
+ * for the call: start is held by the query, cur by vpndns_enter.
+ */
+
 /**
  * Apply the policy to the iterator's answer: CNAME/DNAME chains and
- * TTL overrides.
- * @param policy: the policy.
+ * TTL overrides (of the current policy).
+ * @param start: the policy the query started with.
+ * @param cur: the current policy.
  * @param qstate: the query with return_msg.
  * @param id: module id.
  * @param view: the query's view.
  * @return true if the query was answered (ext_state is set).
  */
-int vpndns_policy_answer(struct vpndns_policy* policy,
-	struct module_qstate* qstate, int id, struct vpndns_view* view);
+int vpndns_policy_answer(struct vpndns_policy* start,
+	struct vpndns_policy* cur, struct module_qstate* qstate, int id,
+	struct vpndns_view* view);
 
 /**
  * Check an outgoing question against the blocklists (egress veto).  A
  * blocked name is noted in the query's state, so that the answer becomes
  * the block answer.
- * @param policy: the policy.
+ * @param start: the policy the query started with.
+ * @param cur: the current policy.
  * @param qinfo: the outgoing question.
  * @param view: the query's view.
  * @param qstate: the query.
  * @param id: the module id.
  * @return true if the name is blocked and must not be sent.
  */
-int vpndns_policy_egress_blocked(struct vpndns_policy* policy,
-	struct query_info* qinfo, struct vpndns_view* view,
-	struct module_qstate* qstate, int id);
+int vpndns_policy_egress_blocked(struct vpndns_policy* start,
+	struct vpndns_policy* cur, struct query_info* qinfo,
+	struct vpndns_view* view, struct module_qstate* qstate, int id);
+
+/**
+ * The exit check of a mesh reply: every owner name and CNAME/DNAME
+ * target of the reply is checked; a blocked reply is replaced by the
+ * block answer (allocated in the query's region) with EDE 15.
+ * @param start: the policy the query started with.
+ * @param cur: the current policy.
+ * @param qstate: the query.
+ * @param view: the query's view.
+ * @param c: the client the reply goes to, for exemptions; may be NULL.
+ * @param rcode: the reply's rcode; replaced with the reply.
+ * @param rep: the reply, may be NULL; replaced when blocked.
+ * @return true if the reply was replaced.
+ */
+int vpndns_policy_reply_check(struct vpndns_policy* start,
+	struct vpndns_policy* cur, struct module_qstate* qstate,
+	struct vpndns_view* view, struct comm_reply* c, int* rcode,
+	struct reply_info** rep);
+
+/**
+ * The exit check of a reply the worker encoded itself (local data,
+ * auth-zone for downstream, RPZ): the answer section of the packet is
+ * parsed and checked; a blocked reply is encoded again as the block
+ * answer with EDE 15.
+ * @param policy: the current policy.
+ * @param env: the worker's environment.
+ * @param view: the client's view, or NULL for a client without one.
+ * @param c: the client.
+ * @param pkt: the reply; rewritten when blocked.
+ * @param scratch: scratch region.
+ * @return true if the reply was replaced.
+ */
+int vpndns_policy_wire_check(struct vpndns_policy* policy,
+	struct module_env* env, struct vpndns_view* view,
+	struct comm_reply* c, struct sldns_buffer* pkt,
+	struct regional* scratch);
 
 /**
  * Explain what the policy does with a name for a client (vpndns_lookup):

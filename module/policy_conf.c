@@ -207,15 +207,162 @@ pc_exempt(struct pc_args* a)
 	return NULL;
 }
 
+/** longest nxdomain-regex pattern, in characters */
+#define PC_REGEX_MAXLEN 512
+/** most repetition operators in one pattern */
+#define PC_REGEX_MAXREP 64
+/** largest bound of a {m,n} repetition */
+#define PC_REGEX_MAXBOUND 255
+
+/** Skip a bracket expression starting at re[i] == '['; returns the index
+ * of its closing ']', or the end of the string. */
+static size_t
+pc_regex_bracket(const char* re, size_t i)
+{
+	i++;
+	if(re[i] == '^')
+		i++;
+	if(re[i] == ']')
+		i++; /* a ']' first is a member */
+	while(re[i] && re[i] != ']') {
+		if(re[i] == '[' && (re[i+1] == ':' || re[i+1] == '.' ||
+			re[i+1] == '=')) {
+			/* [:class:], [.coll.], [=equiv=] */
+			char c = re[i+1];
+			i += 2;
+			while(re[i] && !(re[i] == c && re[i+1] == ']'))
+				i++;
+			if(re[i])
+				i += 2;
+			continue;
+		}
+		i++;
+	}
+	return i;
+}
+
+/** Deepest group nesting in an nxdomain-regex. */
+#define PC_REGEX_MAXDEPTH 16
+/** Most atoms a pattern may expand to once its bounds are unrolled. */
+#define PC_REGEX_MAXSIZE 16384
+
+/** Expansion estimate of an nxdomain-regex while it is read: per group
+ * level, the atoms so far and the size of the last atom. */
+struct pc_regex_weight {
+	/** atoms of the sequence at each group depth, bounds unrolled */
+	size_t seq[PC_REGEX_MAXDEPTH+1];
+	/** size of the last atom at each depth, what a repetition copies */
+	size_t last[PC_REGEX_MAXDEPTH+1];
+	/** current group depth */
+	int depth;
+};
+
+/** Account for an atom of the given size at the current depth. */
+static void
+pc_regex_atom(struct pc_regex_weight* w, size_t size)
+{
+	w->seq[w->depth] += size;
+	w->last[w->depth] = size;
+}
+
+/** Account for a repetition that copies the last atom copies times:
+ * glibc's regcomp unrolls bounds, so nested bounds multiply. */
+static void
+pc_regex_repeat(struct pc_regex_weight* w, size_t copies)
+{
+	size_t last = w->last[w->depth];
+	w->seq[w->depth] += last * (copies - 1);
+	w->last[w->depth] = last * copies;
+}
+
+/** Read a bound {m}, {m,} or {m,n} at re[i] == '{'; *end is set to its
+ * '}'.  @return the copies it makes, 0 if a bound is above 255. */
+static size_t
+pc_regex_bound(const char* re, size_t i, size_t* end)
+{
+	char* e;
+	long m = strtol(re+i+1, &e, 10), n = m;
+	if(*e == ',' && isdigit((unsigned char)e[1]))
+		n = strtol(e+1, &e, 10);
+	else if(*e == ',') {
+		n = m + 1; /* {m,} is m copies and a star */
+		e++;
+	}
+	*end = (*e == '}') ? (size_t)(e - re) : i;
+	if(m < 0 || m > PC_REGEX_MAXBOUND || n > PC_REGEX_MAXBOUND + 1)
+		return 0;
+	return (size_t)(n > 1 ? n : 2);
+}
+
+/**
+ * Refuse patterns that make the C library's regcomp use unbounded memory
+ * or time: repetitions of repetitions ("a++", undefined in POSIX EREs,
+ * which glibc expands), too many repetitions, large {m,n} bounds, deep
+ * groups, and nested bounds whose unrolled size multiplies.
+ * @return NULL if acceptable, else the reason.
+ */
+static const char*
+pc_regex_sane(const char* re)
+{
+	struct pc_regex_weight w;
+	size_t i, nrep = 0, copies;
+	int after_rep = 0;
+	if(strlen(re) > PC_REGEX_MAXLEN)
+		return "longer than 512 characters";
+	memset(&w, 0, sizeof(w));
+	for(i = 0; re[i]; i++) {
+		copies = 0;
+		if(re[i] == '\\' && re[i+1]) {
+			i++;
+			pc_regex_atom(&w, 1);
+		} else if(re[i] == '[') {
+			i = pc_regex_bracket(re, i);
+			pc_regex_atom(&w, 1);
+			if(!re[i])
+				break;
+		} else if(re[i] == '(') {
+			if(++w.depth > PC_REGEX_MAXDEPTH)
+				return "groups nested deeper than 16";
+			w.seq[w.depth] = w.last[w.depth] = 0;
+		} else if(re[i] == ')' && w.depth > 0) {
+			w.depth--;
+			pc_regex_atom(&w, w.seq[w.depth+1]);
+		} else if(re[i] == '*' || re[i] == '+' || re[i] == '?') {
+			copies = 2;
+		} else if(re[i] == '{') {
+			if(!(copies = pc_regex_bound(re, i, &i)))
+				return "a {m,n} bound above 255";
+		} else if(re[i] != '|' && re[i] != '^' && re[i] != '$')
+			pc_regex_atom(&w, 1);
+		if(copies && after_rep)
+			return "a repetition of a repetition (such as \"a++\")";
+		if(copies && ++nrep > PC_REGEX_MAXREP)
+			return "more than 64 repetition operators";
+		if(copies)
+			pc_regex_repeat(&w, copies);
+		if(w.seq[w.depth] > PC_REGEX_MAXSIZE)
+			return "nested bounds that expand to more than 16384 "
+				"atoms";
+		after_rep = copies != 0;
+	}
+	return NULL;
+}
+
 /** nxdomain-regex: <ERE> */
 static const char*
 pc_regex(struct pc_args* a)
 {
 	struct vpndns_regex_def* d, **tail;
+	const char* insane;
 	int rc;
 	if(a->argc != 1)
 		return "expected: nxdomain-regex: <POSIX extended regex> "
 			"(quote it if it has spaces or '#')";
+	if((insane = pc_regex_sane(a->argv[0]))) {
+		snprintf(a->errbuf, a->errlen, "regex '%.100s' refused: %s",
+			a->argv[0], insane);
+		return a->errbuf;
+	}
 	if(!(d = calloc(1, sizeof(*d))) || !(d->pattern = strdup(a->argv[0]))) {
 		free(d);
 		return "out of memory";

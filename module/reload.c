@@ -101,28 +101,67 @@ vpndns_snap_delete(struct vpndns_snap* snap, int with_views)
 	free(snap);
 }
 
-/** Free what can be freed, oldest first; call with reload_lock held.
- * Returns true when no retired snapshot is left. */
+/** Does the current snapshot or a retired one refer to a view set?  The
+ * policy of a snapshot borrows strings from its view set's
+ * configuration, so the set outlives every snapshot made with it. */
+static int
+reload_views_referenced(struct vpndns_env* ve, struct vpndns_views* vs)
+{
+	struct vpndns_snap* s;
+	if(ve->snap && ve->snap->views == vs)
+		return 1;
+	for(s = ve->retired; s; s = s->next)
+		if(s->views == vs)
+			return 1;
+	return 0;
+}
+
+/** Free the retired snapshots no thread and no query can use any more.
+ * Returns true when each one left is held by queries in flight. */
+static int
+reload_reclaim_snaps(struct vpndns_env* ve)
+{
+	struct vpndns_snap** p = &ve->retired;
+	int waiting = 0;
+	while(*p) {
+		struct vpndns_snap* s = *p;
+		if(!reload_quiescent(ve, s->retire_epoch)) {
+			waiting = 1;
+			p = &s->next;
+		} else if(__atomic_load_n(&s->inflight, __ATOMIC_SEQ_CST)) {
+			/* a query that started with it still checks against
+			 * its policy; a later reload or the exit frees it */
+			p = &s->next;
+		} else {
+			*p = s->next;
+			vpndns_snap_delete(s, 0);
+		}
+	}
+	return !waiting;
+}
+
+/** Free what can be freed; call with reload_lock held.  Returns true
+ * when nothing is left that only waits for the threads to leave. */
 static int
 reload_reclaim(struct vpndns_env* ve)
 {
-	while(ve->retired && reload_quiescent(ve, ve->retired->retire_epoch)) {
-		struct vpndns_snap* s = ve->retired;
-		ve->retired = s->next;
-		vpndns_snap_delete(s, 0);
-	}
-	while(ve->retired_views && reload_quiescent(ve,
-		ve->retired_views->retire_epoch) && __atomic_load_n(
-		&ve->retired_views->inflight, __ATOMIC_SEQ_CST) == 0) {
-		struct vpndns_views* v = ve->retired_views;
-		ve->retired_views = v->next_retired;
-		vpndns_views_delete(v);
+	struct vpndns_views** p = &ve->retired_views;
+	int done = reload_reclaim_snaps(ve);
+	while(*p) {
+		struct vpndns_views* v = *p;
+		if(reload_quiescent(ve, v->retire_epoch) && __atomic_load_n(
+			&v->inflight, __ATOMIC_SEQ_CST) == 0 &&
+			!reload_views_referenced(ve, v)) {
+			*p = v->next_retired;
+			vpndns_views_delete(v);
+		} else
+			p = &v->next_retired;
 	}
 #ifdef __GLIBC__
 	/* give the old lists' memory back to the system */
 	malloc_trim(0);
 #endif
-	return ve->retired == NULL;
+	return done;
 }
 
 /** Append to the tail of a retired list. */

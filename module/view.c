@@ -15,7 +15,11 @@
  */
 #include "config.h"
 #include <ctype.h>
+#ifdef HAVE_GETIFADDRS
+#include <ifaddrs.h>
+#endif
 #include "vpndns/view.h"
+#include "vpndns/vpndns.h"
 #include "vpndns/conf.h"
 #include "vpndns/compat.h"
 #include "util/module.h"
@@ -221,6 +225,115 @@ view_create(struct vpndns_views* vs, const char* name,
 	return view;
 }
 
+/** Add an address to the resolver's own; false on malloc failure. */
+static int
+view_own_add(struct vpndns_views* vs, struct sockaddr* sa, socklen_t len)
+{
+	struct vpndns_addr_key* n;
+	if(len > (socklen_t)sizeof(n->addr))
+		return 1;
+	if(!(n = realloc(vs->own, (vs->nown+1)*sizeof(*n))))
+		return 0;
+	vs->own = n;
+	memset(&n[vs->nown], 0, sizeof(*n));
+	memcpy(&n[vs->nown].addr, sa, len);
+	n[vs->nown].addrlen = len;
+	vs->nown++;
+	return 1;
+}
+
+/** Add every address of the host (a wildcard or named interface). */
+static int
+view_own_host(struct vpndns_views* vs)
+{
+#ifdef HAVE_GETIFADDRS
+	struct ifaddrs* ifa, *i;
+	int ok = 1;
+	if(getifaddrs(&ifa) != 0)
+		return 1;
+	for(i = ifa; i && ok; i = i->ifa_next) {
+		if(!i->ifa_addr)
+			continue;
+		if(i->ifa_addr->sa_family == AF_INET)
+			ok = view_own_add(vs, i->ifa_addr,
+				(socklen_t)sizeof(struct sockaddr_in));
+		else if(i->ifa_addr->sa_family == AF_INET6)
+			ok = view_own_add(vs, i->ifa_addr,
+				(socklen_t)sizeof(struct sockaddr_in6));
+	}
+	freeifaddrs(ifa);
+	return ok;
+#else
+	(void)vs;
+	return 1;
+#endif
+}
+
+/**
+ * Collect the resolver's own addresses: interface: and
+ * outgoing-interface: (Unbound's defaults, 127.0.0.1 and ::1, when no
+ * interface: is given); every address of the host when an interface is
+ * a wildcard or a name.
+ */
+static int
+view_own_addrs(struct vpndns_views* vs, struct config_file* cfg)
+{
+	struct sockaddr_storage a;
+	socklen_t len;
+	int i, host = 0;
+	char** lists[2] = { cfg->ifs, cfg->out_ifs };
+	int counts[2] = { cfg->num_ifs, cfg->num_out_ifs };
+	int l;
+	if(cfg->num_ifs == 0) {
+		if((ipstrtoaddr("127.0.0.1", 0, &a, &len) &&
+			!view_own_add(vs, (struct sockaddr*)&a, len)) ||
+			(ipstrtoaddr("::1", 0, &a, &len) &&
+			!view_own_add(vs, (struct sockaddr*)&a, len)))
+			return 0;
+	}
+	for(l = 0; l < 2; l++) {
+		for(i = 0; i < counts[l]; i++) {
+			if(!extstrtoaddr(lists[l][i], &a, &len, 0)) {
+				host = 1; /* an interface name */
+				continue;
+			}
+			if(addr_is_any(&a, len))
+				host = 1;
+			else if(!view_own_add(vs, (struct sockaddr*)&a, len))
+				return 0;
+		}
+	}
+	return host ? view_own_host(vs) : 1;
+}
+
+/** Warn about reflect netblocks that hold one of the resolver's own
+ * addresses: queries from it are answered SERVFAIL. */
+static void
+view_warn_self_reflect(struct vpndns_views* vs)
+{
+	struct vpndns_client_rule* r;
+	size_t i;
+	char a[128];
+	RBTREE_FOR(r, struct vpndns_client_rule*, &vs->conf->clients) {
+		if(r->kind != vpndns_rule_reflect)
+			continue;
+		for(i = 0; i < vs->nown; i++) {
+			if(vs->own[i].addrlen != r->node.addrlen ||
+				addr_in_common(&vs->own[i].addr, 128,
+				&r->node.addr, r->node.net,
+				vs->own[i].addrlen) < r->node.net)
+				continue;
+			addr_to_str(&vs->own[i].addr, vs->own[i].addrlen, a,
+				sizeof(a));
+			log_warn("vpndns: %s:%d: reflect netblock %s holds the "
+				"resolver's own address %s (interface: or "
+				"outgoing-interface:); its queries are answered "
+				"SERVFAIL, never reflected", vs->conf->file,
+				r->line, r->str, a);
+		}
+	}
+}
+
 struct vpndns_views*
 vpndns_views_create(struct vpndns_conf* conf, struct config_file* cfg,
 	struct alloc_cache* alloc, struct iter_hints* hints)
@@ -235,12 +348,19 @@ vpndns_views_create(struct vpndns_conf* conf, struct config_file* cfg,
 	vs->nthreads = cfg->num_threads > 0 ? cfg->num_threads : 1;
 	vs->validate = cfg->module_conf && strstr(cfg->module_conf,
 		"validator") != NULL;
-	addr_tree_init(&vs->reflect);
+	rbtree_init(&vs->reflect, &vpndns_reflect_cmp);
 	lock_rw_init(&vs->reflect_lock);
 	vs->conf = conf;
 	for(d = conf->views; d; d = d->next)
 		vs->nfixed++;
 	vs->hints = hints;
+	if(!view_own_addrs(vs, cfg)) {
+		log_err("vpndns: out of memory");
+		vs->conf = NULL;
+		vpndns_views_delete(vs);
+		return NULL;
+	}
+	view_warn_self_reflect(vs);
 	if(vs->nfixed && !(vs->fixed = calloc(vs->nfixed,
 		sizeof(*vs->fixed)))) {
 		log_err("vpndns: out of memory");
@@ -281,6 +401,7 @@ vpndns_views_delete(struct vpndns_views* vs)
 	for(i = 0; vs->fixed && i < vs->nfixed; i++)
 		view_delete(vs->fixed[i]);
 	free(vs->fixed);
+	free(vs->own);
 	vpndns_conf_delete(vs->conf);
 	free(vs);
 }
@@ -330,6 +451,46 @@ view_reflect_create(struct vpndns_views* vs, struct sockaddr_storage* fwd,
 	return view;
 }
 
+int
+vpndns_reflect_cmp(const void* a, const void* b)
+{
+	struct vpndns_addr_key* x = (struct vpndns_addr_key*)a;
+	struct vpndns_addr_key* y = (struct vpndns_addr_key*)b;
+	/* with vpndns, Unbound compares the interface of IPv6 addresses too
+	 * (patch 0011-ipv6-scope) */
+	return sockaddr_cmp_addr(&x->addr, x->addrlen, &y->addr, y->addrlen);
+}
+
+/** Make the key of a client address. */
+static void
+view_key(struct vpndns_addr_key* key, struct sockaddr_storage* addr,
+	socklen_t addrlen)
+{
+	memset(key, 0, sizeof(*key));
+	memcpy(&key->addr, addr, addrlen);
+	key->addrlen = addrlen;
+}
+
+/** Find the reflect view of a client; take the reflect lock. */
+static struct vpndns_view*
+view_reflect_find(struct vpndns_views* vs, struct vpndns_addr_key* key)
+{
+	return (struct vpndns_view*)rbtree_search(&vs->reflect, key);
+}
+
+/** Is an address one of the resolver's own (any port)? */
+static int
+view_is_own(struct vpndns_views* vs, struct vpndns_addr_key* key)
+{
+	size_t i;
+	if(vpndns_guard_off("selfreflect"))
+		return 0;
+	for(i = 0; i < vs->nown; i++)
+		if(vpndns_reflect_cmp(&vs->own[i], key) == 0)
+			return 1;
+	return 0;
+}
+
 /** Find or make the reflect view of a client. */
 static struct vpndns_view*
 view_reflect_get(struct vpndns_views* vs, struct sockaddr_storage* addr,
@@ -337,26 +498,31 @@ view_reflect_get(struct vpndns_views* vs, struct sockaddr_storage* addr,
 {
 	struct sockaddr_storage fwd;
 	struct vpndns_view* view;
-	int net = addr_is_ip6(addr, addrlen) ? 128 : 32;
+	struct vpndns_addr_key key;
+	view_key(&key, addr, addrlen);
 	lock_rw_rdlock(&vs->reflect_lock);
-	view = (struct vpndns_view*)addr_tree_find(&vs->reflect, addr,
-		addrlen, net);
+	view = view_reflect_find(vs, &key);
 	lock_rw_unlock(&vs->reflect_lock);
 	if(view)
 		return view;
+	if(view_is_own(vs, &key)) {
+		/* its view would send the query back to this resolver */
+		*fail = vpndns_classify_self;
+		return NULL;
+	}
 	memcpy(&fwd, addr, addrlen);
 	/* sin_port and sin6_port share their offset */
 	((struct sockaddr_in*)&fwd)->sin_port = htons((uint16_t)port);
 	lock_rw_wrlock(&vs->reflect_lock);
-	if(!(view = (struct vpndns_view*)addr_tree_find(&vs->reflect, addr,
-		addrlen, net))) {
+	if(!(view = view_reflect_find(vs, &key))) {
 		if(vs->nreflect >= vs->conf->max_reflect_views) {
 			*fail = vpndns_classify_nomem;
 			log_warn("vpndns: max-reflect-views (%u) reached",
 				(unsigned)vs->conf->max_reflect_views);
 		} else if((view = view_reflect_create(vs, &fwd, addrlen))) {
-			(void)addr_tree_insert(&vs->reflect, &view->node, addr,
-				addrlen, net);
+			view->client = key;
+			view->node.key = &view->client;
+			(void)rbtree_insert(&vs->reflect, &view->node);
 			vs->nreflect++;
 			verbose(VERB_OPS, "vpndns: new reflect view %s",
 				view->name);
@@ -387,12 +553,37 @@ vpndns_views_classify(struct vpndns_views* vs, struct sockaddr_storage* addr,
 	return view_of_def(vs, rule->view);
 }
 
+void
+vpndns_classify_answer(enum vpndns_classify_fail fail, int* rcode, int* ede,
+	const char** text)
+{
+	switch(fail) {
+	case vpndns_classify_refused:
+		*rcode = LDNS_RCODE_REFUSED;
+		*ede = LDNS_EDE_PROHIBITED;
+		*text = "vpndns: client not mapped";
+		return;
+	case vpndns_classify_self:
+		/* forwarding would loop back into this resolver */
+		*rcode = LDNS_RCODE_SERVFAIL;
+		*ede = LDNS_EDE_NO_REACHABLE_AUTHORITY;
+		*text = "vpndns: a reflect client that is the resolver itself";
+		return;
+	case vpndns_classify_nomem:
+	default:
+		*rcode = LDNS_RCODE_SERVFAIL;
+		*ede = LDNS_EDE_OTHER;
+		*text = "vpndns: no view for client";
+		return;
+	}
+}
+
 struct vpndns_view*
 vpndns_views_peek(struct vpndns_views* vs, struct sockaddr_storage* addr,
 	socklen_t addrlen, struct vpndns_client_rule** rule)
 {
 	struct vpndns_view* view;
-	int net = addr_is_ip6(addr, addrlen) ? 128 : 32;
+	struct vpndns_addr_key key;
 	*rule = (struct vpndns_client_rule*)addr_tree_lookup(
 		&vs->conf->clients, addr, addrlen);
 	if(!*rule)
@@ -400,9 +591,9 @@ vpndns_views_peek(struct vpndns_views* vs, struct sockaddr_storage* addr,
 			vs->conf->default_view) : NULL;
 	if((*rule)->kind != vpndns_rule_reflect)
 		return view_of_def(vs, (*rule)->view);
+	view_key(&key, addr, addrlen);
 	lock_rw_rdlock(&vs->reflect_lock);
-	view = (struct vpndns_view*)addr_tree_find(&vs->reflect, addr,
-		addrlen, net);
+	view = view_reflect_find(vs, &key);
 	lock_rw_unlock(&vs->reflect_lock);
 	return view;
 }

@@ -66,11 +66,22 @@ struct vpndns_view_stats {
 /** Write a value other threads read (health time). */
 #define VPNDNS_WRITE(v, x) __atomic_store_n(&(v), (x), __ATOMIC_RELAXED)
 
+/** The key of a reflect view: a client address, port ignored; an IPv6
+ * link-local address includes its interface (sin6_scope_id), so the same
+ * address behind two interfaces is two clients. */
+struct vpndns_addr_key {
+	/** the address */
+	struct sockaddr_storage addr;
+	/** its length */
+	socklen_t addrlen;
+};
+
 /** A runtime view. */
 struct vpndns_view {
-	/** node in the reflect tree, keyed by the client address; must be
-	 * first */
-	struct addr_tree_node node;
+	/** node in the reflect tree (key: &client); must be first */
+	rbnode_type node;
+	/** the client of a reflect view */
+	struct vpndns_addr_key client;
 	/** view name */
 	char* name;
 	/** index of the view definition in the configuration, -1 for a
@@ -122,7 +133,10 @@ enum vpndns_classify_fail {
 	/** no rule and no default: refused by policy */
 	vpndns_classify_refused = 1,
 	/** reflect view table full, or out of memory */
-	vpndns_classify_nomem
+	vpndns_classify_nomem,
+	/** a reflect client that is one of the resolver's own addresses:
+	 * its view would forward to the resolver itself */
+	vpndns_classify_self
 };
 
 /** The runtime view set built from one configuration. */
@@ -142,9 +156,14 @@ struct vpndns_views {
 	uint64_t retire_epoch;
 	/** next in the module's list of retired sets */
 	struct vpndns_views* next_retired;
-	/** reflect views, an addr_tree by client address; under
+	/** reflect views, by client address (vpndns_reflect_cmp); under
 	 * reflect_lock */
 	rbtree_type reflect;
+	/** the resolver's own addresses (interface: and outgoing-interface:
+	 * given as addresses), never reflected to */
+	struct vpndns_addr_key* own;
+	/** number of entries in own */
+	size_t nown;
 	/** lock on the reflect tree */
 	lock_rw_type reflect_lock;
 	/** number of reflect views; under reflect_lock */
@@ -208,6 +227,16 @@ void vpndns_views_delete(struct vpndns_views* vs);
 struct vpndns_view* vpndns_views_classify(struct vpndns_views* vs,
 	struct sockaddr_storage* addr, socklen_t addrlen,
 	enum vpndns_classify_fail* fail);
+
+/**
+ * The answer to a client classification gave no view.
+ * @param fail: why there is no view.
+ * @param rcode: returns the rcode.
+ * @param ede: returns the EDE code.
+ * @param text: returns the EDE text (static).
+ */
+void vpndns_classify_answer(enum vpndns_classify_fail fail, int* rcode,
+	int* ede, const char** text);
 
 /**
  * Find the view of a client without creating a reflect view, for the

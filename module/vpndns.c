@@ -209,7 +209,9 @@ vpndns_init(struct module_env* env, int id)
 	}
 	ve->snap = snap;
 	if(!inplace_cb_register((void*)vpndns_servfail_cb,
-		inplace_cb_reply_servfail, NULL, env, id)) {
+		inplace_cb_reply_servfail, NULL, env, id) ||
+		!inplace_cb_register((void*)vpndns_query_response_cb,
+		inplace_cb_query_response, NULL, env, id)) {
 		vpndns_deinit(env, id);
 		return 0;
 	}
@@ -232,6 +234,7 @@ vpndns_deinit(struct module_env* env, int id)
 	if(vpndns_global == ve)
 		vpndns_global = NULL;
 	inplace_cb_delete(env, inplace_cb_reply_servfail, id);
+	inplace_cb_delete(env, inplace_cb_query_response, id);
 	vpndns_reload_cleanup(ve);
 	vpndns_snap_delete(ve->snap, 1);
 	hints_delete(ve->hints);
@@ -269,7 +272,8 @@ vpndns_query_view(struct vpndns_env* ve, struct vpndns_snap* snap,
 	struct mesh_reply* r = qstate->mesh_info ?
 		qstate->mesh_info->reply_list : NULL;
 	enum vpndns_classify_fail fail = vpndns_classify_refused;
-	int t = vpndns_thread_num(qstate->env);
+	int t = vpndns_thread_num(qstate->env), rcode, ede;
+	const char* text;
 	/* a subquery runs in the environment it inherited */
 	if((view = vpndns_views_env_owner(ve->hints, qstate->env)))
 		return view;
@@ -289,11 +293,8 @@ vpndns_query_view(struct vpndns_env* ve, struct vpndns_snap* snap,
 			LDNS_EDE_PROHIBITED, "vpndns: query without a view");
 		return NULL;
 	}
-	if(fail == vpndns_classify_refused)
-		vpndns_answer_error(qstate, id, LDNS_RCODE_REFUSED,
-			LDNS_EDE_PROHIBITED, "vpndns: client not mapped");
-	else	vpndns_answer_error(qstate, id, LDNS_RCODE_SERVFAIL,
-			LDNS_EDE_OTHER, "vpndns: no view for client");
+	vpndns_classify_answer(fail, &rcode, &ede, &text);
+	vpndns_answer_error(qstate, id, rcode, ede, text);
 	return NULL;
 }
 
@@ -362,21 +363,71 @@ vpndns_op_new(struct vpndns_env* ve, struct vpndns_snap* snap,
 		 * only a client's own state may change it (the mesh orders
 		 * shared states by it) */
 		qstate->is_valrec = 1;
-	/* the view set can't be freed while this query runs in it */
+	/* the view set can't be freed while this query runs in it, and the
+	 * snapshot it started with, whose policy applies to it to the end,
+	 * not while the query is in the mesh */
 	__atomic_add_fetch(&view->set->inflight, 1, __ATOMIC_SEQ_CST);
 	vq->counted = 1;
+	__atomic_add_fetch(&snap->inflight, 1, __ATOMIC_SEQ_CST);
+	vq->snap = snap;
 	qstate->ext_state[id] = module_wait_module;
+}
+
+/**
+ * Mark the failure the iterator cached for this query as "no reachable
+ * authority", so that the front hook answers it from the cache with
+ * EDE 22 too, and only then.
+ */
+static void
+vpndns_mark_cached_failure(struct module_qstate* qstate)
+{
+	struct msgreply_entry* e = msg_cache_lookup(qstate->env,
+		qstate->qinfo.qname, qstate->qinfo.qname_len,
+		qstate->qinfo.qtype, qstate->qinfo.qclass, qstate->query_flags,
+		*qstate->env->now, 1);
+	struct reply_info* rep;
+	if(!e)
+		return;
+	rep = (struct reply_info*)e->entry.data;
+	if(FLAGS_GET_RCODE(rep->flags) == LDNS_RCODE_SERVFAIL &&
+		rep->rrset_count == 0)
+		rep->reason_bogus = LDNS_EDE_NO_REACHABLE_AUTHORITY;
+	lock_rw_unlock(&e->entry.lock);
+}
+
+/** The query ended in SERVFAIL (or without a message): count it, and
+ * add EDE 22 when no forwarder of the view answered at all. */
+static void
+vpndns_op_failed(struct vpndns_qstate* vq, struct module_qstate* qstate)
+{
+	struct vpndns_view_stats* st = vpndns_view_stats_get(vq->view,
+		qstate->env);
+	VPNDNS_STAT_INC(st->servfail);
+	VPNDNS_STAT_INC(st->forwarder_errors);
+	if(vq->answered && !vpndns_guard_off("ede22")) {
+		/* the forwarder is reachable and said SERVFAIL (a lame or
+		 * broken zone behind it): passed on as stock Unbound does */
+		VPNDNS_WRITE(vq->view->last_ok, *qstate->env->now);
+		return;
+	}
+	if(vq->servfail_ede)
+		return; /* vpndns stopped it itself, and said why */
+	VPNDNS_WRITE(vq->view->last_fail, *qstate->env->now);
+	vq->servfail_ede = LDNS_EDE_NO_REACHABLE_AUTHORITY;
+	vq->servfail_ede_text = "vpndns: no answer from the view's forwarders";
+	vpndns_mark_cached_failure(qstate);
 }
 
 /** The iterator is done: check the answer, note failures. */
 static void
-vpndns_op_done(struct vpndns_snap* snap, struct module_qstate* qstate, int id)
+vpndns_op_done(struct vpndns_env* ve, struct vpndns_snap* snap,
+	struct module_qstate* qstate, int id)
 {
 	struct vpndns_qstate* vq = (struct vpndns_qstate*)qstate->minfo[id];
 	int rcode = qstate->return_msg ?
 		FLAGS_GET_RCODE(qstate->return_msg->rep->flags) :
 		qstate->return_rcode;
-	if(!vq || !vq->view) {
+	if(!vq || !vq->view || !vq->snap) {
 		qstate->ext_state[id] = module_error;
 		return;
 	}
@@ -385,20 +436,16 @@ vpndns_op_done(struct vpndns_snap* snap, struct module_qstate* qstate, int id)
 		LDNS_RCODE_NOERROR))) {
 		/* a blocked chain, or an answer to check */
 		VPNDNS_WRITE(vq->view->last_ok, *qstate->env->now);
-		if(vpndns_policy_answer(snap->policy, qstate, id, vq->view))
+		if(vpndns_policy_answer(vq->snap->policy, snap->policy, qstate,
+			id, vq->view))
 			return;
-	} else {
-		struct vpndns_view_stats* st = vpndns_view_stats_get(vq->view,
-			qstate->env);
-		VPNDNS_STAT_INC(st->servfail);
-		VPNDNS_STAT_INC(st->forwarder_errors);
-		VPNDNS_WRITE(vq->view->last_fail, *qstate->env->now);
-		if(!vq->servfail_ede) {
-			vq->servfail_ede = LDNS_EDE_NO_REACHABLE_AUTHORITY;
-			vq->servfail_ede_text = "vpndns: no answer from the "
-				"view's forwarders";
-		}
-	}
+		/* the exit check need not look at this answer again while no
+		 * reload happens */
+		vq->checked_rep = qstate->return_msg ?
+			qstate->return_msg->rep : NULL;
+		vq->checked_rep_epoch = vpndns_thread(ve, qstate->env)->epoch;
+	} else
+		vpndns_op_failed(vq, qstate);
 	qstate->ext_state[id] = module_finished;
 }
 
@@ -420,7 +467,7 @@ vpndns_operate(struct module_qstate* qstate, enum module_ev event, int id,
 		(event == module_event_pass && !qstate->minfo[id]))
 		vpndns_op_new(ve, snap, qstate, id);
 	else if(event == module_event_moddone)
-		vpndns_op_done(snap, qstate, id);
+		vpndns_op_done(ve, snap, qstate, id);
 	else	qstate->ext_state[id] = module_error;
 	vpndns_leave(ve, env);
 }
@@ -446,6 +493,10 @@ vpndns_clear(struct module_qstate* qstate, int id)
 			qstate->env = vpndns_view_worker_env(qstate->env);
 		vq->counted = 0;
 		__atomic_sub_fetch(&set->inflight, 1, __ATOMIC_SEQ_CST);
+	}
+	if(vq->snap) {
+		__atomic_sub_fetch(&vq->snap->inflight, 1, __ATOMIC_SEQ_CST);
+		vq->snap = NULL;
 	}
 	/* the state itself lives in the query region */
 	qstate->minfo[id] = NULL;
@@ -477,6 +528,18 @@ vpndns_get_mem(struct module_env* env, int id)
 	vpndns_views_foreach(snap->views, vpndns_view_mem, &total);
 	vpndns_leave(ve, env);
 	return total;
+}
+
+int
+vpndns_query_response_cb(struct module_qstate* qstate,
+	struct dns_msg* response, int id, void* ATTR_UNUSED(cb_args))
+{
+	struct vpndns_qstate* vq;
+	/* NULL: a timeout, or a reply that could not be parsed */
+	if(response && qstate && (vq = (struct vpndns_qstate*)
+		qstate->minfo[id]))
+		vq->answered = 1;
+	return 1;
 }
 
 int

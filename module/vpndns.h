@@ -30,6 +30,8 @@ struct comm_reply;
 struct edns_data;
 struct sldns_buffer;
 struct regional;
+struct reply_info;
+struct dns_msg;
 
 /**
  * What the workers serve from: views and policy built from one
@@ -43,6 +45,10 @@ struct vpndns_snap {
 	struct vpndns_policy* policy;
 	/** epoch at which it was retired */
 	uint64_t retire_epoch;
+	/** queries in the mesh that started with this snapshot and still
+	 * check against its policy; atomic.  A retired snapshot is freed
+	 * only when it is 0. */
+	size_t inflight;
 	/** next in the retired list */
 	struct vpndns_snap* next;
 };
@@ -57,8 +63,11 @@ struct vpndns_thread {
 	struct vpndns_view* prefetch_view;
 	/** the thread's memos of classifications and passed names */
 	struct vpndns_memo* memo;
+	/** the front hook made the reply the worker sends next, and checked
+	 * it: the worker's exit check need not parse it again */
+	int front_replied;
 	/** padding to a cache line, so threads don't share one */
-	char pad[64 - sizeof(uint64_t) - sizeof(int) - 2*sizeof(void*)];
+	char pad[64 - sizeof(uint64_t) - 2*sizeof(int) - 2*sizeof(void*)];
 };
 
 /** The global state of the module. */
@@ -109,6 +118,19 @@ struct vpndns_qstate {
 	const char* blocked_list;
 	/** true if the query is counted in its view set's inflight */
 	int counted;
+	/** the snapshot the query started with, counted in its inflight
+	 * until the query is cleared; its policy applies to the query to
+	 * the end, together with the current one */
+	struct vpndns_snap* snap;
+	/** a forwarder (or domain-forward server) answered this query, with
+	 * any rcode: a SERVFAIL is then not "no reachable authority" */
+	int answered;
+	/** the answer the module checked when the iterator was done, and
+	 * the epoch of that check: the exit check skips the same reply in
+	 * the same epoch */
+	struct reply_info* checked_rep;
+	/** epoch of checked_rep's check */
+	uint64_t checked_rep_epoch;
 	/** publication epoch when the query name was checked against the
 	 * policy, 0 if not; the egress veto skips the same check while no
 	 * reload happened */
@@ -219,6 +241,50 @@ char* vpndns_remote_cmd(struct module_env* env, const char* cmd);
  */
 char* vpndns_stats_text(struct module_env* env, int reset);
 
+/**
+ * The exit check of a mesh reply, called by the mesh for every reply to
+ * a client (answers, serve-expired answers from the timer and after a
+ * failure, over every transport) before it is encoded.  A reply that
+ * the query's policy (as it started, or as it is now) blocks is
+ * replaced by the block answer.
+ * @param qstate: the query.
+ * @param client: the client the reply goes to.
+ * @param edns: the client's EDNS for the reply; a replaced reply loses
+ *	the EDE options already added (such as Stale Answer).
+ * @param rcode: the rcode to send; may be replaced.
+ * @param rep: the reply to send, may be NULL; may be replaced.
+ */
+void vpndns_mesh_reply_check(struct module_qstate* qstate,
+	struct comm_reply* client, struct edns_data* edns, int* rcode,
+	struct reply_info** rep);
+
+/**
+ * The exit check of a reply the worker sends itself (local data, RPZ,
+ * auth-zone for downstream, error replies; the front hook's replies are
+ * checked where they are made).
+ * @param env: the worker's environment.
+ * @param repinfo: the client.
+ * @param pkt: the encoded reply; rewritten when blocked.
+ * @param scratch: the worker's scratch region.
+ */
+void vpndns_worker_reply_check(struct module_env* env,
+	struct comm_reply* repinfo, struct sldns_buffer* pkt,
+	struct regional* scratch);
+
+/**
+ * Compare two reflect keys (struct vpndns_addr_key of
+ * view.h), the rbtree compare function of the reflect views: address family,
+ * address and, for IPv6, the interface; the port is ignored.
+ * @param a: key.
+ * @param b: key.
+ * @return -1, 0 or 1.
+ */
+int vpndns_reflect_cmp(const void* a, const void* b);
+
+/** inplace callback that notes that a forwarder answered a query */
+int vpndns_query_response_cb(struct module_qstate* qstate,
+	struct dns_msg* response, int id, void* cb_args);
+
 /** inplace callback that adds the EDE of a vpndns SERVFAIL */
 int vpndns_servfail_cb(struct query_info* qinfo,
 	struct module_qstate* qstate, struct reply_info* rep, int rcode,
@@ -283,5 +349,14 @@ int vpndns_guard_off(const char* guard);
 /** normal builds: every guard is always on */
 #define vpndns_guard_off(guard) 0
 #endif
+
+/**
+ * Do two IPv6 socket addresses differ in their interface (RFC 4007 zone,
+ * sin6_scope_id)?  The same link-local address behind two interfaces is
+ * two hosts: two tunnels, two views.  Unbound's address comparisons use
+ * this with vpndns (patch 0011-ipv6-scope).
+ */
+#define VPNDNS_SCOPE_DIFFERS(a, b) ((a)->sin6_scope_id != \
+	(b)->sin6_scope_id && !vpndns_guard_off("scope"))
 
 #endif /* VPNDNS_H */

@@ -52,6 +52,7 @@
 #include "util/data/dname.h"
 #include "util/data/msgparse.h"
 #include "util/data/msgreply.h"
+#include "util/data/msgencode.h"
 #include "util/data/packed_rrset.h"
 #include "util/storage/slabhash.h"
 #include "util/netevent.h"
@@ -306,6 +307,16 @@ ref_static_or_regex(struct query_info* q, int exempt, int* is_static)
 	return regexec(&re, text, 0, NULL, 0) == 0;
 }
 
+/** Number of records in the answer section of a reply, without RRSIGs. */
+static size_t
+answer_rrs(struct reply_info* rep)
+{
+	size_t i, n = 0;
+	for(i = 0; i < rep->an_numrrsets; i++)
+		n += ((struct packed_rrset_data*)rep->rrsets[i]->entry.data)->count;
+	return n;
+}
+
 /** A query packet for the question, in a new buffer of 64 KiB. */
 static sldns_buffer*
 query_packet(struct query_info* q)
@@ -398,6 +409,7 @@ run_policy(int opts, struct query_info* q, struct dns_msg* msg,
 		((struct packed_rrset_data*)orig->rrsets[0]->entry.data)->ttl : 0;
 	sldns_buffer* pkt;
 	int memoizable = 0;
+	uint16_t wid;
 	size_t i, tlen;
 	FUZZ_CHECK(venv && venv->msg_cache == view->msg_cache,
 		"view environment");
@@ -416,8 +428,8 @@ run_policy(int opts, struct query_info* q, struct dns_msg* msg,
 		eq.qname = k->rk.dname;
 		eq.qname_len = k->rk.dname_len;
 		expect = ref_blocked(guest, eq.qname, eq.qname_len);
-		got = vpndns_policy_egress_blocked(policy, &eq, view, &qs,
-			MOD_ID);
+		got = vpndns_policy_egress_blocked(policy, policy, &eq, view,
+			&qs, MOD_ID);
 		FUZZ_CHECK(got == expect, "egress veto %d, lists %d (owner %u)",
 			got, expect, (unsigned)i);
 		FUZZ_CHECK((vq.blocked_list != NULL) == got, "veto mark %s",
@@ -426,8 +438,8 @@ run_policy(int opts, struct query_info* q, struct dns_msg* msg,
 			eq.qname = t;
 			eq.qname_len = tlen;
 			expect = ref_blocked(guest, t, tlen);
-			got = vpndns_policy_egress_blocked(policy, &eq, view,
-				&qs, MOD_ID);
+			got = vpndns_policy_egress_blocked(policy, policy, &eq,
+				view, &qs, MOD_ID);
 			FUZZ_CHECK(got == expect, "egress veto %d, lists %d "
 				"(target %u)", got, expect, (unsigned)i);
 		}
@@ -438,7 +450,7 @@ run_policy(int opts, struct query_info* q, struct dns_msg* msg,
 	vq.blocked_list = veto ? "fuzz-veto" : NULL;
 	make_qstate(&qs, region, venv, q, msg, &vq);
 	expect = veto || ref_rep_blocked(guest, msg->rep);
-	got = vpndns_policy_answer(policy, &qs, MOD_ID, view);
+	got = vpndns_policy_answer(policy, policy, &qs, MOD_ID, view);
 	FUZZ_CHECK(got == expect, "answer: policy %d, lists %d", got, expect);
 	if(got) {
 		FUZZ_CHECK(qs.ext_state[MOD_ID] == module_finished,
@@ -462,6 +474,41 @@ run_policy(int opts, struct query_info* q, struct dns_msg* msg,
 		((struct packed_rrset_data*)orig->rrsets[0]->entry.data)->ttl
 		== orig_rrset_ttl), "the original reply was changed");
 	msg->rep = orig;
+
+	/* the exit check of a mesh reply: every owner and target */
+	{
+		struct reply_info* out = orig;
+		int rcode = LDNS_RCODE_NOERROR;
+		memset(&vq, 0, sizeof(vq));
+		make_qstate(&qs, region, venv, q, msg, &vq);
+		expect = !exempt && ref_rep_blocked(guest, orig);
+		got = vpndns_policy_reply_check(policy, policy, &qs, view, &rep,
+			&rcode, &out);
+		FUZZ_CHECK(got == expect, "exit check: policy %d, lists %d",
+			got, expect);
+		FUZZ_CHECK(got ? out != orig : out == orig,
+			"exit check: reply %s", got ? "kept" : "replaced");
+	}
+
+	/* the exit check of a reply the worker encoded: the same verdict
+	 * from the wire */
+	memset(&edns, 0, sizeof(edns));
+	edns.udp_size = 65535;
+	pkt = query_packet(q);
+	/* the encoder takes the ID in wire order, as the packet has it */
+	memcpy(&wid, sldns_buffer_begin(pkt), sizeof(wid));
+	if(reply_info_answer_encode(q, orig, wid, BIT_RD, pkt, 0, 0, region,
+		65535, &edns, 0, 0) && LDNS_ANCOUNT(sldns_buffer_begin(pkt)) ==
+		answer_rrs(orig)) {
+		expect = !exempt && ref_rep_blocked(guest, orig);
+		got = vpndns_policy_wire_check(policy, &wenv, view, &rep, pkt,
+			region);
+		FUZZ_CHECK(got == expect, "wire exit check: policy %d, lists %d",
+			got, expect);
+		if(got)
+			check_encoded(pkt, "wire exit check");
+	}
+	sldns_buffer_free(pkt);
 
 	/* a cached reply in the front hook */
 	memset(&edns, 0, sizeof(edns));

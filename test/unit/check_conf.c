@@ -215,6 +215,30 @@ START_TEST(test_errors_name_line)
 }
 END_TEST
 
+START_TEST(test_regex_cost_bounded)
+{
+	int nerr = 0;
+	struct vpndns_conf* conf;
+	/* glibc's regcomp unrolls these into gigabytes or minutes */
+	assert_rejected("nxdomain-regex: \"(lan|local+++++)\"\n",
+		"t.conf:1: regex '(lan|local+++++)' refused: a repetition of "
+		"a repetition");
+	assert_rejected("\nnxdomain-regex: \"((a{255}){255}){255}\"\n",
+		"t.conf:2: regex '((a{255}){255}){255}' refused: nested bounds "
+		"that expand to more than 16384 atoms");
+	assert_rejected("nxdomain-regex: \"x{256}\"\n",
+		"a {m,n} bound above 255");
+	assert_rejected("nxdomain-regex: \"((((((((((((((((("
+		"a)))))))))))))))))\"\n", "groups nested deeper than 16");
+	/* the patterns operators write stay accepted */
+	conf = parse("nxdomain-regex: \"(^|\\.)tunnel\\.example$\"\n"
+		"nxdomain-regex: \"^([a-z0-9]{1,63}\\.){3,}ads\\.\"\n"
+		"nxdomain-regex: \"^[0-9a-f]{32,64}\\.\"\n", &nerr);
+	ck_assert_msg(conf != NULL, "rejected: %s", logtext);
+	vpndns_conf_delete(conf);
+}
+END_TEST
+
 START_TEST(test_generated_names_unique)
 {
 	int nerr;
@@ -288,6 +312,7 @@ conf_suite(void)
 	tcase_add_test(tc, test_errors_name_line);
 	tcase_add_test(tc, test_all_errors_reported);
 	tcase_add_test(tc, test_generated_names_unique);
+	tcase_add_test(tc, test_regex_cost_bounded);
 	tcase_add_test(tc, test_garbage_input);
 	tcase_add_test(tc, test_read_file_errors);
 	tcase_set_timeout(tc, 60);
