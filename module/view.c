@@ -18,6 +18,7 @@
 #ifdef HAVE_GETIFADDRS
 #include <ifaddrs.h>
 #endif
+#include <net/if.h>
 #include "vpndns/view.h"
 #include "vpndns/vpndns.h"
 #include "vpndns/conf.h"
@@ -419,6 +420,25 @@ view_of_def(struct vpndns_views* vs, struct vpndns_viewdef* def)
 	return NULL;
 }
 
+/** Text of a forwarder address with its interface, "fe80::2%vs1", so
+ * that reflect views of one link-local address on two links have
+ * different names. */
+static void
+view_addr_str(struct sockaddr_storage* addr, socklen_t addrlen, char* buf,
+	size_t len)
+{
+	struct sockaddr_in6* a6 = (struct sockaddr_in6*)addr;
+	char ifname[IF_NAMESIZE];
+	size_t n;
+	addr_to_str(addr, addrlen, buf, len);
+	if(!addr_is_ip6(addr, addrlen) || !a6->sin6_scope_id)
+		return;
+	n = strlen(buf);
+	if(if_indextoname(a6->sin6_scope_id, ifname))
+		snprintf(buf+n, len-n, "%%%s", ifname);
+	else	snprintf(buf+n, len-n, "%%%u", (unsigned)a6->sin6_scope_id);
+}
+
 /** Make a reflect view for a forwarder address. */
 static struct vpndns_view*
 view_reflect_create(struct vpndns_views* vs, struct sockaddr_storage* fwd,
@@ -432,7 +452,7 @@ view_reflect_create(struct vpndns_views* vs, struct sockaddr_storage* fwd,
 		return NULL;
 	memcpy(&s->addr, fwd, fwdlen);
 	s->addrlen = fwdlen;
-	addr_to_str(fwd, fwdlen, addrbuf, sizeof(addrbuf));
+	view_addr_str(fwd, fwdlen, addrbuf, sizeof(addrbuf));
 	snprintf(name, sizeof(name), "reflect_%s_%d", addrbuf,
 		ntohs(((struct sockaddr_in*)fwd)->sin_port));
 	for(i = 0; name[i]; i++) {
