@@ -128,8 +128,8 @@ egress_check(struct vpndns_env* ve, struct vpndns_snap* snap,
 	}
 	/* the policy the query started with and the current one */
 	if(!egress_name_checked(ve, qinfo, qstate, ve->id) &&
-		vpndns_policy_egress_blocked(vq->snap->policy, snap->policy,
-		qinfo, view, qstate, ve->id)) {
+		vpndns_policy_egress_blocked(vpndns_query_policy(vq, snap),
+		snap->policy, qinfo, view, qstate, ve->id)) {
 		egress_veto(view, env, qinfo, addr, addrlen, "blocked name");
 		return 0;
 	}

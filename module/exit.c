@@ -59,8 +59,8 @@ vpndns_mesh_reply_check(struct module_qstate* qstate,
 		__atomic_load_n(&ve->epoch, __ATOMIC_SEQ_CST))
 		return; /* the module checked this very answer, no reload since */
 	snap = vpndns_enter(ve, qstate->env);
-	if(vpndns_policy_reply_check(vq->snap->policy, snap->policy, qstate,
-		vq->view, client, rcode, rep) && edns)
+	if(vpndns_policy_reply_check(vpndns_query_policy(vq, snap),
+		snap->policy, qstate, vq->view, client, rcode, rep) && edns)
 		/* what was said of the replaced reply (Stale Answer) is not
 		 * true of the block answer */
 		(void)edns_opt_list_remove(&edns->opt_list_out, LDNS_EDNS_EDE);

@@ -41,6 +41,14 @@
 /** The module in use, for the hooks Unbound's core calls directly. */
 static struct vpndns_env* vpndns_global = NULL;
 
+struct vpndns_policy*
+vpndns_query_policy(struct vpndns_qstate* vq, struct vpndns_snap* cur)
+{
+	if(vpndns_guard_off("snapref"))
+		return cur->policy;
+	return vq->snap->policy;
+}
+
 struct vpndns_env*
 vpndns_active(void)
 {
@@ -436,7 +444,8 @@ vpndns_op_done(struct vpndns_env* ve, struct vpndns_snap* snap,
 		LDNS_RCODE_NOERROR))) {
 		/* a blocked chain, or an answer to check */
 		VPNDNS_WRITE(vq->view->last_ok, *qstate->env->now);
-		if(vpndns_policy_answer(vq->snap->policy, snap->policy, qstate,
+		if(vpndns_policy_answer(vpndns_query_policy(vq, snap),
+			snap->policy, qstate,
 			id, vq->view))
 			return;
 		/* the exit check need not look at this answer again while no

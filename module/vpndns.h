@@ -330,6 +330,17 @@ void vpndns_leave(struct vpndns_env* ve, struct module_env* env);
 void* vpndns_mesh_isolate(struct module_env* env);
 
 /**
+ * The policy a query is checked with first: the one of the snapshot it
+ * started with, so that a reload or live change during the query can
+ * only add the current policy's verdict, never drop its own.
+ * @param vq: the query's state, with its snapshot reference.
+ * @param cur: the current snapshot (between vpndns_enter and leave).
+ * @return the starting policy; valid while the query holds vq->snap.
+ */
+struct vpndns_policy* vpndns_query_policy(struct vpndns_qstate* vq,
+	struct vpndns_snap* cur);
+
+/**
  * The active module, or NULL when vpndns is not in the module stack.
  * @return the global state.
  */
@@ -339,7 +350,8 @@ struct vpndns_env* vpndns_active(void);
 /**
  * Test builds only: is a guard switched off?  The environment variable
  * VPNDNS_TEST_GUARD_OFF lists guards to switch off, comma separated:
- * unique_mesh, front, veto, env.  Negative-control tests use it to show
+ * unique_mesh, front, veto, env, exit, snapref, viewlists, ede22,
+ * dfprivacy, selfreflect, scope.  Negative-control tests use it to show
  * that each test fails without its guard.  Normal builds have no switch.
  * @param guard: the guard name.
  * @return true if switched off.

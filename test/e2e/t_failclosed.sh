@@ -108,4 +108,41 @@ assert_eq "healthy view's fake saw only its own names" 0 "$(fake_log_count fok '
 assert_eq "silent/servfail fakes saw only their own view's names" \
 	"0 0" "$(fake_log_count fsil 'ok\.example\.|down|sf\.fail') $(fake_log_count fsf 'ok\.example\.|down|sil\.fail')"
 
+## a SERVFAIL the forwarder sent passes as stock Unbound passes it ----------------
+
+# stock_result FAKEADDR NAME: status and EDE stock Unbound (module-config
+# "iterator", same build) gives when forwarding to that fake
+stock_result() {
+	local out
+	write_unbound_conf "$E2E_TMP/stock.conf" \
+		'	module-config: "iterator"' \
+		'	infra-cache-max-rtt: 400' \
+		'	infra-keep-probing: no' \
+		'forward-zone:' \
+		'	name: "."' \
+		"	forward-addr: $1@$FAKE_PORT"
+	unbound_start_as normal "" "$E2E_TMP/stock.conf" || return 1
+	out=$(pq 127.0.0.13 "$2" --timeout 8)
+	unbound_stop
+	echo "$(r_status "$out") ede=$(r_ede "$out")"
+}
+vpn_sf=$(pq 127.0.0.13 cmp.sf.fail.example --timeout 8)
+vpn_sil=$(pq 127.0.0.12 cmp.sil.fail.example --timeout 8)
+unbound_stop
+assert_eq "forwarder SERVFAIL: vpndns answers as stock Unbound does" \
+	"$(stock_result "$FSF" cmp2.sf.fail.example)" "$(r_status "$vpn_sf") ede=$(r_ede "$vpn_sf")"
+assert_eq "silent forwarder: vpndns says EDE 22, the dead tunnel" \
+	"SERVFAIL ede=22" "$(r_status "$vpn_sil") ede=$(r_ede "$vpn_sil")"
+assert_nomatch "the two cases are told apart" '(^| )22( |$)' "$(r_ede "$vpn_sf")"
+
+if have_testhooks; then
+	unbound_start_as testhooks ede22 "$E2E_TMP/ub.conf" || exit 1
+	out=$(pq 127.0.0.13 nc.sf.fail.example --timeout 8)
+	assert_eq "ede22 off (negative control): forwarder SERVFAIL IS labelled EDE 22" \
+		"SERVFAIL ede=22" "$(r_status "$out") ede=$(r_ede "$out")"
+	unbound_stop
+else
+	assert_eq "test-hooks build present for the negative control" yes no
+fi
+
 e2e_finish
