@@ -17,7 +17,7 @@ E2E_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 E2E_PYTHON=${E2E_PYTHON:-/usr/bin/python3}
 FAKEDNS="$E2E_DIR/fakedns.py"
 
-VPNDNS_BUILDDIR=${VPNDNS_BUILDDIR:-/work/main}
+VPNDNS_BUILDDIR=${VPNDNS_BUILDDIR:-$(cd "$E2E_DIR/../.." && pwd)}
 UNBOUND=${UNBOUND:-$VPNDNS_BUILDDIR/unbound/unbound}
 UNBOUND_CONTROL=${UNBOUND_CONTROL:-$VPNDNS_BUILDDIR/unbound/unbound-control}
 UNBOUND_CHECKCONF=${UNBOUND_CHECKCONF:-$VPNDNS_BUILDDIR/unbound/unbound-checkconf}
