@@ -79,6 +79,30 @@ conf_port_ok(const char* str)
 		v <= 65535;
 }
 
+/**
+ * A link-local server address means nothing without its link: the same
+ * fe80:: address may answer on every tunnel.  It must name an interface
+ * that exists (or a numeric scope), so that the view's queries leave on
+ * that link only.  Unbound's parser takes an unknown interface name as
+ * scope 0, which would send on whatever link the kernel picks.
+ * @param s: the parsed server.
+ * @param text: the server text as parsed ("fe80::2%vs1@53").
+ * @return NULL if fine, else the reason.
+ */
+static const char*
+conf_server_scope_err(struct vpndns_server* s, const char* text)
+{
+	struct sockaddr_in6* a6 = (struct sockaddr_in6*)&s->addr;
+	if(!addr_is_ip6(&s->addr, s->addrlen) ||
+		!IN6_IS_ADDR_LINKLOCAL(&a6->sin6_addr) || a6->sin6_scope_id)
+		return NULL;
+	if(strchr(text, '%'))
+		return "unknown interface after '%' of a link-local server "
+			"(no such interface on this host)";
+	return "a link-local server needs its interface, as in "
+		"fe80::2%vs1@53";
+}
+
 struct vpndns_server*
 vpndns_server_parse(const char* str, const char** err)
 {
@@ -100,6 +124,11 @@ vpndns_server_parse(const char* str, const char** err)
 		free(copy);
 		free(s);
 		*err = "empty TLS authentication name after '#'";
+		return NULL;
+	}
+	if((*err = conf_server_scope_err(s, copy)) != NULL) {
+		free(copy);
+		free(s);
 		return NULL;
 	}
 	s->str = strdup(str);

@@ -239,6 +239,26 @@ START_TEST(test_regex_cost_bounded)
 }
 END_TEST
 
+START_TEST(test_link_local_scope)
+{
+	int nerr = 0;
+	struct vpndns_conf* conf;
+	/* the same fe80:: address may answer on every tunnel */
+	assert_rejected("\nview: t1 fe80::2@5353\n",
+		"t.conf:2: server 'fe80::2@5353': a link-local server needs "
+		"its interface");
+	assert_rejected("view: t1 fe80::2%vpndns-no-such0@5353\n",
+		"t.conf:1: server 'fe80::2%vpndns-no-such0@5353': unknown "
+		"interface after '%'");
+	/* a named interface that exists, a numeric scope, global v6 */
+	conf = parse("view: t1 fe80::2%lo@5353\n"
+		"view: t2 fe80::2%7@5353\n"
+		"view: t3 2001:db8::2@5353\n", &nerr);
+	ck_assert_msg(conf != NULL, "rejected: %s", logtext);
+	vpndns_conf_delete(conf);
+}
+END_TEST
+
 START_TEST(test_generated_names_unique)
 {
 	int nerr;
@@ -313,6 +333,7 @@ conf_suite(void)
 	tcase_add_test(tc, test_all_errors_reported);
 	tcase_add_test(tc, test_generated_names_unique);
 	tcase_add_test(tc, test_regex_cost_bounded);
+	tcase_add_test(tc, test_link_local_scope);
 	tcase_add_test(tc, test_garbage_input);
 	tcase_add_test(tc, test_read_file_errors);
 	tcase_set_timeout(tc, 60);
