@@ -869,7 +869,7 @@ policy_match_reply(struct vpndns_policy* policy, struct regional* region,
 /** Encode the policy's answer into the packet for the front hook. */
 static void
 policy_encode(struct vpndns_policy* policy, struct module_env* env,
-	struct vpndns_view* view, struct query_info* qinfo,
+	struct vpndns_view* view, struct query_info* asked,
 	struct edns_data* edns, sldns_buffer* pkt, struct regional* scratch,
 	struct policy_match* m)
 {
@@ -877,8 +877,19 @@ policy_encode(struct vpndns_policy* policy, struct module_env* env,
 	uint16_t flags = sldns_buffer_read_u16_at(pkt, 2);
 	uint16_t udpsize = edns->udp_size;
 	int rcode;
-	struct reply_info* rep = policy_match_reply(policy, scratch, qinfo,
-		view, m, &rcode);
+	struct query_info client_q, *qinfo = asked;
+	struct reply_info* rep;
+	if(asked->local_alias) {
+		/* Unbound's local data or RPZ made the client's name an alias
+		 * of the blocked one: the block answer is for the name the
+		 * client asked, without the alias leading to the block */
+		client_q = *asked;
+		client_q.qname = asked->local_alias->rrset->rk.dname;
+		client_q.qname_len = asked->local_alias->rrset->rk.dname_len;
+		client_q.local_alias = NULL;
+		qinfo = &client_q;
+	}
+	rep = policy_match_reply(policy, scratch, qinfo, view, m, &rcode);
 	edns->edns_version = EDNS_ADVERTISED_VERSION;
 	edns->udp_size = EDNS_ADVERTISED_SIZE;
 	edns->ext_rcode = 0;
