@@ -10,7 +10,6 @@
 #     (the worker answers it, no module runs) is blocked; the same for an
 #     auth-zone for downstream; an RPZ local-data rewrite (an alias the
 #     front hook checks) is answered for the name the client asked;
-#     (the worker answers it, no module runs) is blocked;
 #  3. a live change while a query is in flight keeps the view's own list:
 #     the answer is blocked and the blocked target is never sent upstream;
 #  4. a reflect client that is one of the resolver's own addresses gets
