@@ -107,8 +107,15 @@ write_vpndns_unbound_conf "$E2E_TMP/ub.conf" "$E2E_TMP/vpndns.conf" \
 # the other cases without serve-expired, whose client timer would answer
 # a slow query before its forwarder does; a slow chain of two forwarder
 # round trips with a retry may take longer than discard-timeout
+# and an auth-zone whose primary is a host name: Unbound looks it up
+# itself, without a client and outside every view
 write_vpndns_unbound_conf "$E2E_TMP/ub2.conf" "$E2E_TMP/vpndns.conf" \
-	'	discard-timeout: 0'
+	'	discard-timeout: 0' \
+	'auth-zone:' \
+	'	name: "xfr.example."' \
+	'	primary: "ns.xfr.example."' \
+	'	for-downstream: no' \
+	'	for-upstream: no'
 
 ## 1. serve-expired ---------------------------------------------------------------
 
@@ -196,6 +203,14 @@ out=$(inflight c2.example)
 assert_eq "in flight, target not in the answer: blocked" "NXDOMAIN ede=15" "$(se "$out")"
 assert_eq "in flight: the blocked target was never sent upstream" \
 	"fa=0 fb=0 fdf=0" "$(counts 't[12]\.tracker\.example\.')"
+
+# the primary's address was looked up at start, by Unbound itself
+out=$(uctl list_auth_zones)
+assert_match "auth-zone with a host name as primary is loaded" 'xfr\.example\.' "$out"
+assert_eq "internal lookup without a client: the primary's name was sent nowhere" \
+	"fa=0 fb=0 fdf=0" "$(counts 'xfr\.example\.')"
+assert_nomatch "internal lookup without a client: not even tried (no egress veto)" \
+	'egress veto: [^ ]*xfr\.example' "$(cat "$UB_LOG")"
 
 ## 4. self-reflection ------------------------------------------------------------
 
