@@ -1285,25 +1285,30 @@ policy_wire_answer_blocked(struct vpndns_policy* policy,
 	struct vpndns_view* view, sldns_buffer* pkt, struct policy_match* m)
 {
 	size_t i, an = LDNS_ANCOUNT(sldns_buffer_begin(pkt));
+	int found = 0;
+	/* the whole section is read even after a hit: the OPT record past
+	 * it gives the block answer its EDNS */
 	for(i = 0; i < an; i++) {
 		uint16_t type, rdlen;
-		size_t rdata;
-		if(policy_wire_name_blocked(policy, view, pkt, m))
-			return 1;
-		if(sldns_buffer_remaining(pkt) < 10)
-			return -1;
+		size_t rdata, owner = sldns_buffer_position(pkt);
+		if(!found && policy_wire_name_blocked(policy, view, pkt, m))
+			found = 1;
+		sldns_buffer_set_position(pkt, owner);
+		if(!pkt_dname_len(pkt) || sldns_buffer_remaining(pkt) < 10)
+			return found ? 1 : -1;
 		type = sldns_buffer_read_u16(pkt);
 		sldns_buffer_skip(pkt, 6);
 		rdlen = sldns_buffer_read_u16(pkt);
 		rdata = sldns_buffer_position(pkt);
 		if(sldns_buffer_remaining(pkt) < rdlen)
-			return -1;
-		if((type == LDNS_RR_TYPE_CNAME || type == LDNS_RR_TYPE_DNAME) &&
+			return found ? 1 : -1;
+		if(!found && (type == LDNS_RR_TYPE_CNAME ||
+			type == LDNS_RR_TYPE_DNAME) &&
 			policy_wire_target_blocked(policy, view, pkt, rdlen, m))
-			return 1;
+			found = 1;
 		sldns_buffer_set_position(pkt, rdata + rdlen);
 	}
-	return 0;
+	return found;
 }
 
 /** Read the EDNS of a wire reply from its OPT record, if any; the
