@@ -178,11 +178,13 @@ unbound_stop
 unbound_start_as normal "" "$E2E_TMP/ub2.conf" || exit 1
 
 # inflight NAME: ask NAME from vb's client while vb's forwarder takes
-# 600 ms, and make a live change meanwhile; prints the result
+# 1 s (with Unbound's retries about 2 s), and make a live change
+# meanwhile (published before the answer arrives, even on a loaded host);
+# prints the result
 inflight() {
 	local name=$1 pid
-	fake_mode fb slow:600
-	"$E2E_PYTHON" "$DNSQ" --port "$UB_PORT" --src 127.0.0.12 --timeout 5 \
+	fake_mode fb slow:1000
+	"$E2E_PYTHON" "$DNSQ" --port "$UB_PORT" --src 127.0.0.12 --timeout 8 \
 		"$name" >"$E2E_TMP/inflight.out" 2>&1 &
 	pid=$!
 	E2E_PIDS+=("$pid")
