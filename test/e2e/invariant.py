@@ -47,7 +47,6 @@ itself was broken (no answers, a control command failing).
 """
 
 import argparse
-import json
 import os
 import random
 import re
@@ -59,7 +58,6 @@ import threading
 import time
 
 import dns.edns
-import dns.flags
 import dns.message
 import dns.query
 import dns.rcode
@@ -318,9 +316,16 @@ def parse_reply(wire, qid):
     return dns.rcode.to_text(r.rcode()), ede, ans
 
 
-def client_of(view):
+def new_record(view, qname, qtype):
+    """A query as a client of VIEW (one of its addresses) will send it:
+    the record the oracle judges, and the message."""
     tag, octet, clients, _ = VIEWS[view]
-    return NET + str(random.choice(clients)), tag, octet
+    q = dns.message.make_query(qname, qtype, use_edns=0, payload=1232)
+    rec = {"view": view, "tag": tag, "octet": octet,
+           "src": NET + str(random.choice(clients)), "qname": qname,
+           "qtype": qtype, "t0": time.time(), "t1": None,
+           "rcode": "NOREPLY", "ede": [], "answer": []}
+    return rec, q
 
 
 def burst(ub_port, qname, qtype, views, results, lock):
@@ -328,19 +333,15 @@ def burst(ub_port, qname, qtype, views, results, lock):
     sel = selectors.DefaultSelector()
     pending = {}
     for view in views:
-        src, tag, octet = client_of(view)
-        q = dns.message.make_query(qname, qtype, use_edns=0, payload=1232)
+        rec, q = new_record(view, qname, qtype)
         s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         try:
-            s.bind((src, 0))
-            t0 = time.time()
+            s.bind((rec["src"], 0))
+            rec["t0"] = time.time()
             s.sendto(q.to_wire(), ("127.0.0.1", ub_port))
         except OSError:
             s.close()
             continue
-        rec = {"view": view, "tag": tag, "octet": octet, "src": src,
-               "qname": qname, "qtype": qtype, "t0": t0, "t1": None,
-               "rcode": "NOREPLY", "ede": [], "answer": []}
         pending[s] = (q.id, rec)
         sel.register(s, selectors.EVENT_READ)
     deadline = time.time() + CLIENT_TIMEOUT
@@ -372,13 +373,9 @@ def burst(ub_port, qname, qtype, views, results, lock):
 
 
 def tcp_query(ub_port, qname, qtype, view, results, lock):
-    src, tag, octet = client_of(view)
-    q = dns.message.make_query(qname, qtype, use_edns=0, payload=1232)
-    rec = {"view": view, "tag": tag, "octet": octet, "src": src,
-           "qname": qname, "qtype": qtype, "t0": time.time(), "t1": None,
-           "rcode": "NOREPLY", "ede": [], "answer": []}
+    rec, q = new_record(view, qname, qtype)
     try:
-        r = dns.query.tcp(q, "127.0.0.1", port=ub_port, source=src,
+        r = dns.query.tcp(q, "127.0.0.1", port=ub_port, source=rec["src"],
                           timeout=CLIENT_TIMEOUT)
         rec["rcode"], rec["ede"], rec["answer"] = parse_reply(r.to_wire(), q.id)
     except Exception:
@@ -630,9 +627,6 @@ def cmd_run(args):
              len(timeline.state), counts["list_edits"], counts["allow_changes"],
              counts["reloads"], counts["flushes"], counts["faults"],
              len(ctl.errors), len(viol)))
-    if args.json:
-        with open(args.json, "w", encoding="utf-8") as fh:
-            json.dump({"violations": viol, "results": len(results)}, fh)
     if viol:
         return 1
     return 2 if ctl.errors or not results else 0
@@ -655,7 +649,6 @@ def main():
     r.add_argument("--seed", type=int, default=int(time.time()))
     r.add_argument("--clients", type=int, default=8)
     r.add_argument("--show", type=int, default=20)
-    r.add_argument("--json")
     args = p.parse_args()
     return cmd_setup(args) if args.cmd == "setup" else cmd_run(args)
 
