@@ -64,8 +64,12 @@ phase() {
 	echo "# $name: $(grep '^invariant:' <<<"$OUT")"
 }
 
-# num KEY: a number from the driver's summary line
-num() { sed -n "s/^invariant:.* $1=\([0-9]*\).*/\1/p" <<<"$OUT"; }
+# num KEY: a number from the driver's summary line (0 when absent)
+num() {
+	local n
+	n=$(sed -n "s/^invariant:.* $1=\([0-9]*\).*/\1/p" <<<"$OUT")
+	echo "${n:-0}"
+}
 
 # assert_phase NAME: a clean run that really exercised the mix
 assert_phase() {
@@ -76,7 +80,7 @@ assert_phase() {
 	fi
 	check "$name: at least 300 answers checked ($(num answers))" \
 		test "$(num answers)" -ge 300
-	check "$name: blocks answered ($(num blocked))" test "${OUT#*blocked=}" != "$OUT"
+	check "$name: blocks answered ($(num blocked))" test "$(num blocked)" -ge 1
 	check "$name: at least 100 upstream log lines checked ($(num upstream_lines))" \
 		test "$(num upstream_lines)" -ge 100
 	check "$name: at least 20 policy changes ($(num policies))" \
