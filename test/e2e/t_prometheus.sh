@@ -143,6 +143,13 @@ assert_eq "prometheus: forwarder of tunnel-a up" 1 "$(promq "vpndns_forwarder_up
 assert_eq "prometheus: no servfail in tunnel-a" 0 "$(promq 'vpndns_view_servfail_total{view="tunnel-a"}')"
 assert_eq "upstream a saw none of the failed names" 0 "$(fake_log_count fa 'down[0-9]\.example')"
 
+# --- the dashboard's queries use only what this exporter served ----------
+curl -fs "http://127.0.0.1:$EXP_PORT/metrics" > "$E2E_TMP/metrics.txt"
+check "dashboard: every panel's metrics and labels are served" \
+	"$E2E_PYTHON" "$E2E_DIR/../pkg/check-dashboard.py" \
+	"$E2E_DIR/../../contrib/prometheus/vpndns-dashboard.json" \
+	--metrics "$E2E_TMP/metrics.txt"
+
 if [[ -n ${VPNDNS_MONITORING_PNG:-} ]]; then
 	sleep 2
 	"$E2E_PYTHON" "$E2E_DIR/../../contrib/prometheus/render-dashboard.py" \
