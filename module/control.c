@@ -24,6 +24,7 @@
 #include "vpndns/reload.h"
 #include "vpndns/live.h"
 #include "vpndns/health.h"
+#include "vpndns/reloadcheck.h"
 #include "util/module.h"
 #include "util/data/dname.h"
 #include "util/data/packed_rrset.h"
@@ -416,13 +417,18 @@ ctl_list_cmd(struct vpndns_snap* snap, struct vpndns_out* out, int argc,
 	ctl_list(snap, out, env);
 }
 
-/** vpndns_reload: re-read vpndns.conf and the lists. */
+/** vpndns_reload [check]: re-read vpndns.conf and the lists, or only
+ * say what that would change. */
 static void
 ctl_reload(struct vpndns_env* ve, struct vpndns_out* out, int argc,
-	char** ATTR_UNUSED(argv))
+	char** argv)
 {
+	if(argc == 1 && strcmp(argv[0], "check") == 0) {
+		vpndns_reload_check(ve, out);
+		return;
+	}
 	if(argc != 0) {
-		vpndns_out_printf(out, "error usage: vpndns_reload\n");
+		vpndns_out_printf(out, "error usage: vpndns_reload [check]\n");
 		return;
 	}
 	if(vpndns_reload_start(ve, 1, out))
