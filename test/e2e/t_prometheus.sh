@@ -17,6 +17,7 @@ UB_PORT=5856
 FP=5857
 EXP_PORT=5858
 PROM_PORT=5859
+CTL_PORT=5870          # TCP control port with certificates
 A=127.0.58.30
 B=127.0.58.31
 FA=127.0.58.32
@@ -155,6 +156,30 @@ if [[ -n ${VPNDNS_MONITORING_PNG:-} ]]; then
 	"$E2E_PYTHON" "$E2E_DIR/../../contrib/prometheus/render-dashboard.py" \
 		--prometheus "$PROM" --minutes 2 --output "$VPNDNS_MONITORING_PNG"
 	check "dashboard picture rendered" test -s "$VPNDNS_MONITORING_PNG"
+fi
+
+# --- the control socket over TCP with certificates ------------------------
+if [[ -x $VPNDNS_BUILDDIR/unbound/unbound-control-setup ]]; then
+	sh "$VPNDNS_BUILDDIR/unbound/unbound-control-setup" -d "$E2E_TMP" >/dev/null 2>&1
+	unbound_stop
+	write_unbound_conf "$E2E_TMP/ub-tls.conf" \
+		'	module-config: "vpndns iterator"' \
+		"	vpndns-config: \"$E2E_TMP/vpndns.conf\""
+	sed -i -e "s|^	control-interface: .*|	control-interface: 127.0.0.1\n	control-port: $CTL_PORT|" \
+		-e "s|^	control-use-cert: no|	control-use-cert: yes\n	server-key-file: \"$E2E_TMP/unbound_server.key\"\n	server-cert-file: \"$E2E_TMP/unbound_server.pem\"\n	control-key-file: \"$E2E_TMP/unbound_control.key\"\n	control-cert-file: \"$E2E_TMP/unbound_control.pem\"|" \
+		"$E2E_TMP/ub-tls.conf"
+	unbound_start "$E2E_TMP/ub-tls.conf" || { e2e_finish; exit 1; }
+	q $A tls1.example >/dev/null
+	out=$("$E2E_PYTHON" "$EXPORTER" --control "127.0.0.1@$CTL_PORT" \
+		--server-cert "$E2E_TMP/unbound_server.pem" \
+		--control-cert "$E2E_TMP/unbound_control.pem" \
+		--control-key "$E2E_TMP/unbound_control.key" --once)
+	assert_match "exporter over TLS: reads the control port" '^vpndns_exporter_up 1$' "$out"
+	assert_match "exporter over TLS: the query counted" '^vpndns_view_queries_total\{view="tunnel-a"\} 1$' "$out"
+	out=$("$E2E_PYTHON" "$EXPORTER" --control "127.0.0.1@$CTL_PORT" --once 2>/dev/null)
+	assert_match "exporter over TLS: no certificates, no metrics" '^vpndns_exporter_up 0$' "$out"
+else
+	check "unbound-control-setup built" false
 fi
 
 e2e_finish
