@@ -245,9 +245,12 @@ rc_compare(struct vpndns_env* ve, struct vpndns_out* out,
 	lock_rw_rdlock(&cur->views->reflect_lock);
 	nreflect = cur->views->nreflect;
 	lock_rw_unlock(&cur->views->reflect_lock);
-	if(nreflect)
+	if(nreflect) {
+		/* a reload always drops them, even with the same file */
 		vpndns_out_printf(out, "reflect views: %lu now, all start "
 			"afresh (fresh cache)\n", (unsigned long)nreflect);
+		n++;
+	}
 	if(oc->max_reflect_views != nc->max_reflect_views) {
 		vpndns_out_printf(out, "max-reflect-views changed %lu -> %lu\n",
 			(unsigned long)oc->max_reflect_views,

@@ -103,6 +103,12 @@ sleep 5.2
 q $A back-later.example >/dev/null
 assert_match "status: a healthy once the failure is old" '^health a healthy ' "$(uctl vpndns_status)"
 
+# --- a dry run with the same file still names the reflect view it drops --
+out=$(uctl vpndns_reload check)
+assert_match "check: the reflect view would start afresh" '^reflect views: 1 now, all start afresh \(fresh cache\)$' "$out"
+assert_match "check: counted as a change" '^ok check: 1 changes; nothing applied' "$out"
+assert_match "check: the reflect view still there" '^reflect_views=1$' "$(uctl vpndns_status)"
+
 # --- a bad health-down-after is a file:line error, old value kept --------
 echo "health-down-after: 0" >> "$E2E_TMP/vpndns.conf"
 out=$(uctl vpndns_reload 2>&1)
