@@ -6,6 +6,7 @@
 # per-view stats: cache entries and bytes, names of the view's own lists,
 # reflect views in use against max-reflect-views.
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/vpnlib.sh"
 
 UB_PORT=5850
 FP=5851
@@ -30,11 +31,8 @@ view-blocklist: a $E2E_TMP/alist.txt
 view-blocklist: b $E2E_TMP/blist.txt
 CONF
 # short upstream timeouts: a silent server is given up after ~1 s
-write_unbound_conf "$E2E_TMP/ub.conf" \
-	'	module-config: "vpndns iterator"' \
-	'	infra-cache-max-rtt: 400' \
-	'	infra-keep-probing: no' \
-	"	vpndns-config: \"$E2E_TMP/vpndns.conf\""
+write_vpndns_unbound_conf "$E2E_TMP/ub.conf" "$E2E_TMP/vpndns.conf" \
+	'	infra-cache-max-rtt: 400' '	infra-keep-probing: no'
 unbound_start "$E2E_TMP/ub.conf" || { e2e_finish; exit 1; }
 
 # --- before any query: an idle view is not down ---------------------------

@@ -12,6 +12,7 @@
 # docs/monitoring.md from the series Prometheus stored
 # (contrib/prometheus/render-dashboard.py, python3-matplotlib).
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/vpnlib.sh"
 
 UB_PORT=5856
 FP=5857
@@ -43,11 +44,8 @@ client: $B/32 tunnel-b
 view-blocklist: tunnel-a $E2E_TMP/alist.txt
 health-down-after: 2
 CONF
-write_unbound_conf "$E2E_TMP/ub.conf" \
-	'	module-config: "vpndns iterator"' \
-	'	infra-cache-max-rtt: 400' \
-	'	infra-keep-probing: no' \
-	"	vpndns-config: \"$E2E_TMP/vpndns.conf\""
+write_vpndns_unbound_conf "$E2E_TMP/ub.conf" "$E2E_TMP/vpndns.conf" \
+	'	infra-cache-max-rtt: 400' '	infra-keep-probing: no'
 unbound_start "$E2E_TMP/ub.conf" || { e2e_finish; exit 1; }
 
 # --- the exporter ---------------------------------------------------------
@@ -162,9 +160,7 @@ fi
 if [[ -x $VPNDNS_BUILDDIR/unbound/unbound-control-setup ]]; then
 	sh "$VPNDNS_BUILDDIR/unbound/unbound-control-setup" -d "$E2E_TMP" >/dev/null 2>&1
 	unbound_stop
-	write_unbound_conf "$E2E_TMP/ub-tls.conf" \
-		'	module-config: "vpndns iterator"' \
-		"	vpndns-config: \"$E2E_TMP/vpndns.conf\""
+	write_vpndns_unbound_conf "$E2E_TMP/ub-tls.conf" "$E2E_TMP/vpndns.conf"
 	sed -i -e "s|^	control-interface: .*|	control-interface: 127.0.0.1\n	control-port: $CTL_PORT|" \
 		-e "s|^	control-use-cert: no|	control-use-cert: yes\n	server-key-file: \"$E2E_TMP/unbound_server.key\"\n	server-cert-file: \"$E2E_TMP/unbound_server.pem\"\n	control-key-file: \"$E2E_TMP/unbound_control.key\"\n	control-cert-file: \"$E2E_TMP/unbound_control.pem\"|" \
 		"$E2E_TMP/ub-tls.conf"

@@ -9,6 +9,7 @@
 # Parse errors come with file:line; unreadable lists and bad arguments are
 # errors.
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/vpnlib.sh"
 
 UB_PORT=5860
 FP=5861
@@ -52,9 +53,7 @@ CONF
 	fi
 }
 write_conf old > "$E2E_TMP/vpndns.conf"
-write_unbound_conf "$E2E_TMP/ub.conf" \
-	'	module-config: "vpndns iterator"' \
-	"	vpndns-config: \"$E2E_TMP/vpndns.conf\""
+write_vpndns_unbound_conf "$E2E_TMP/ub.conf" "$E2E_TMP/vpndns.conf"
 unbound_start "$E2E_TMP/ub.conf" || { e2e_finish; exit 1; }
 
 for c in $A $B $C; do q $c www.example.com >/dev/null; done
