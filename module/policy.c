@@ -893,7 +893,7 @@ policy_match_reply(struct vpndns_policy* policy, struct regional* region,
 /** Encode the policy's answer into the packet for the front hook. */
 static void
 policy_encode(struct vpndns_policy* policy, struct module_env* env,
-	struct vpndns_view* view, struct query_info* qinfo,
+	struct vpndns_view* view, struct query_info* asked,
 	struct edns_data* edns, sldns_buffer* pkt, struct regional* scratch,
 	struct policy_match* m)
 {
@@ -901,8 +901,19 @@ policy_encode(struct vpndns_policy* policy, struct module_env* env,
 	uint16_t flags = sldns_buffer_read_u16_at(pkt, 2);
 	uint16_t udpsize = edns->udp_size;
 	int rcode;
-	struct reply_info* rep = policy_match_reply(policy, scratch, qinfo,
-		view, m, &rcode);
+	struct query_info client_q, *qinfo = asked;
+	struct reply_info* rep;
+	if(asked->local_alias) {
+		/* Unbound's local data or RPZ made the client's name an alias
+		 * of the blocked one: the block answer is for the name the
+		 * client asked, without the alias leading to the block */
+		client_q = *asked;
+		client_q.qname = asked->local_alias->rrset->rk.dname;
+		client_q.qname_len = asked->local_alias->rrset->rk.dname_len;
+		client_q.local_alias = NULL;
+		qinfo = &client_q;
+	}
+	rep = policy_match_reply(policy, scratch, qinfo, view, m, &rcode);
 	edns->edns_version = EDNS_ADVERTISED_VERSION;
 	edns->udp_size = EDNS_ADVERTISED_SIZE;
 	edns->ext_rcode = 0;
@@ -1298,25 +1309,30 @@ policy_wire_answer_blocked(struct vpndns_policy* policy,
 	struct vpndns_view* view, sldns_buffer* pkt, struct policy_match* m)
 {
 	size_t i, an = LDNS_ANCOUNT(sldns_buffer_begin(pkt));
+	int found = 0;
+	/* the whole section is read even after a hit: the OPT record past
+	 * it gives the block answer its EDNS */
 	for(i = 0; i < an; i++) {
 		uint16_t type, rdlen;
-		size_t rdata;
-		if(policy_wire_name_blocked(policy, view, pkt, m))
-			return 1;
-		if(sldns_buffer_remaining(pkt) < 10)
-			return -1;
+		size_t rdata, owner = sldns_buffer_position(pkt);
+		if(!found && policy_wire_name_blocked(policy, view, pkt, m))
+			found = 1;
+		sldns_buffer_set_position(pkt, owner);
+		if(!pkt_dname_len(pkt) || sldns_buffer_remaining(pkt) < 10)
+			return found ? 1 : -1;
 		type = sldns_buffer_read_u16(pkt);
 		sldns_buffer_skip(pkt, 6);
 		rdlen = sldns_buffer_read_u16(pkt);
 		rdata = sldns_buffer_position(pkt);
 		if(sldns_buffer_remaining(pkt) < rdlen)
-			return -1;
-		if((type == LDNS_RR_TYPE_CNAME || type == LDNS_RR_TYPE_DNAME) &&
+			return found ? 1 : -1;
+		if(!found && (type == LDNS_RR_TYPE_CNAME ||
+			type == LDNS_RR_TYPE_DNAME) &&
 			policy_wire_target_blocked(policy, view, pkt, rdlen, m))
-			return 1;
+			found = 1;
 		sldns_buffer_set_position(pkt, rdata + rdlen);
 	}
-	return 0;
+	return found;
 }
 
 /** Read the EDNS of a wire reply from its OPT record, if any; the

@@ -62,6 +62,13 @@ def family(addr):
     return socket.AF_INET6 if ":" in addr else socket.AF_INET
 
 
+def sockaddr(addr, port):
+    """Socket address of ADDR, with the scope of "fe80::2%vs1" kept (a
+    plain (addr, port) tuple loses it in bind and connect)."""
+    return socket.getaddrinfo(addr, port, family(addr), socket.SOCK_DGRAM,
+                              0, socket.AI_NUMERICHOST)[0][4]
+
+
 def make_query(name, rdtype):
     return dns.message.make_query(name, rdtype, use_edns=0, payload=1232)
 
@@ -108,9 +115,9 @@ def one_query(args):
     sock = socket.socket(fam, socket.SOCK_STREAM if args.tcp else socket.SOCK_DGRAM)
     try:
         if args.src:
-            sock.bind((args.src, 0))
+            sock.bind(sockaddr(args.src, 0))
         sock.settimeout(args.timeout)
-        sock.connect((args.server, args.port))
+        sock.connect(sockaddr(args.server, args.port))
         hdr = b""
         if args.proxy_src:
             psrc, _, pport = args.proxy_src.partition("#")
@@ -150,8 +157,8 @@ def burst(args):
     for i in range(args.count):
         for src, expect in specs:
             s = socket.socket(family(args.server), socket.SOCK_DGRAM)
-            s.bind((src, 0))
-            s.connect((args.server, args.port))
+            s.bind(sockaddr(src, 0))
+            s.connect(sockaddr(args.server, args.port))
             s.setblocking(False)
             q = make_query(args.name, args.type)
             socks.append((s, src, expect, q, q.to_wire()))

@@ -211,7 +211,7 @@ write_unbound_conf() {
 		echo "	pidfile: \"\""
 		echo "	use-syslog: no"
 		echo "	logfile: \"\""
-		echo "	verbosity: 1"
+		echo "	verbosity: ${E2E_VERBOSITY:-1}"
 		echo "	num-threads: 1"
 		echo "	ede: yes"
 		echo "	access-control: 127.0.0.0/8 allow"

@@ -7,7 +7,9 @@
 #     cached is not served, neither from serve-expired's client timer (slow
 #     forwarder) nor after a failure (SERVFAIL forwarder);
 #  2. local-data: a CNAME from Unbound's own local data into a blocked name
-#     (the worker answers it, no module runs) is blocked;
+#     (the worker answers it, no module runs) is blocked; the same for an
+#     auth-zone for downstream; an RPZ local-data rewrite (an alias the
+#     front hook checks) is answered for the name the client asked;
 #  3. a live change while a query is in flight keeps the view's own list:
 #     the answer is blocked and the blocked target is never sent upstream;
 #  4. a reflect client that is one of the resolver's own addresses gets
@@ -61,6 +63,19 @@ fake_start fb "$FB" "$FAKE_PORT" --zone "$E2E_TMP/fb.zone" || exit 1
 fake_start fdf "$FDF" "$FAKE_PORT" || exit 1
 
 echo "other.example" >"$E2E_TMP/global.txt"
+# answered by the worker from Unbound's own zones, before any module runs
+cat >"$E2E_TMP/az.zone" <<'EOF'
+az.example. 300 IN SOA ns.az.example. h.az.example. 1 3600 600 86400 300
+az.example. 300 IN NS ns.az.example.
+ns.az.example. 300 IN A 192.0.2.53
+ok.az.example. 300 IN A 192.0.2.77
+cn.az.example. 300 IN CNAME y.ads.example.
+EOF
+cat >"$E2E_TMP/rpz.zone" <<'EOF'
+rpz.local. 300 IN SOA ns.rpz.local. h.rpz.local. 1 3600 600 86400 300
+rpz.local. 300 IN NS ns.rpz.local.
+rw.example.rpz.local. 300 IN CNAME z.ads.example.
+EOF
 echo "tracker.example" >"$E2E_TMP/vb.txt"
 write_vpndns_conf "$E2E_TMP/vpndns.conf" \
 	"view: va $FA@$FAKE_PORT" \
@@ -79,12 +94,28 @@ write_vpndns_unbound_conf "$E2E_TMP/ub.conf" "$E2E_TMP/vpndns.conf" \
 	'	ede-serve-expired: yes' \
 	'	prefetch: no' \
 	'	local-zone: "local.example." static' \
-	'	local-data: "lc.local.example. 300 CNAME x.ads.example."'
+	'	local-data: "lc.local.example. 300 CNAME x.ads.example."' \
+	'	module-config: "vpndns respip iterator"' \
+	'auth-zone:' \
+	'	name: "az.example."' \
+	"	zonefile: \"$E2E_TMP/az.zone\"" \
+	'	for-downstream: yes' \
+	'	for-upstream: no' \
+	'rpz:' \
+	'	name: "rpz.local."' \
+	"	zonefile: \"$E2E_TMP/rpz.zone\""
 # the other cases without serve-expired, whose client timer would answer
 # a slow query before its forwarder does; a slow chain of two forwarder
 # round trips with a retry may take longer than discard-timeout
+# and an auth-zone whose primary is a host name: Unbound looks it up
+# itself, without a client and outside every view
 write_vpndns_unbound_conf "$E2E_TMP/ub2.conf" "$E2E_TMP/vpndns.conf" \
-	'	discard-timeout: 0'
+	'	discard-timeout: 0' \
+	'auth-zone:' \
+	'	name: "xfr.example."' \
+	'	primary: "ns.xfr.example."' \
+	'	for-downstream: no' \
+	'	for-upstream: no'
 
 ## 1. serve-expired ---------------------------------------------------------------
 
@@ -129,6 +160,16 @@ assert_eq "serve-expired: the blocked target was never asked for" \
 out=$(pq 127.0.0.11 lc.local.example)
 assert_eq "local-data CNAME into a blocked name: NXDOMAIN EDE 15" "NXDOMAIN ede=15" "$(se "$out")"
 assert_nomatch "local-data: the CNAME is not handed out" 'x\.ads\.example' "$out"
+out=$(pq 127.0.0.11 ok.az.example)
+assert_match "auth-zone for downstream answers its own data" '192\.0\.2\.77' "$out"
+out=$(pq 127.0.0.11 cn.az.example)
+assert_eq "auth-zone CNAME into a blocked name: NXDOMAIN EDE 15" "NXDOMAIN ede=15" "$(se "$out")"
+assert_nomatch "auth-zone: the CNAME is not handed out" 'y\.ads\.example' "$out"
+out=$(pq 127.0.0.11 rw.example --timeout 5)
+assert_eq "RPZ rewrite into a blocked name: NXDOMAIN EDE 15" "NXDOMAIN ede=15" "$(se "$out")"
+assert_nomatch "RPZ: the rewrite is not handed out" 'z\.ads\.example' "$out"
+assert_eq "worker answers: the blocked targets were never asked for" \
+	"fa=0 fb=0 fdf=0" "$(counts '[xyz]\.ads\.example\.')"
 
 unbound_stop
 
@@ -137,11 +178,13 @@ unbound_stop
 unbound_start_as normal "" "$E2E_TMP/ub2.conf" || exit 1
 
 # inflight NAME: ask NAME from vb's client while vb's forwarder takes
-# 600 ms, and make a live change meanwhile; prints the result
+# 1 s (with Unbound's retries about 2 s), and make a live change
+# meanwhile (published before the answer arrives, even on a loaded host);
+# prints the result
 inflight() {
 	local name=$1 pid
-	fake_mode fb slow:600
-	"$E2E_PYTHON" "$DNSQ" --port "$UB_PORT" --src 127.0.0.12 --timeout 5 \
+	fake_mode fb slow:1000
+	"$E2E_PYTHON" "$DNSQ" --port "$UB_PORT" --src 127.0.0.12 --timeout 8 \
 		"$name" >"$E2E_TMP/inflight.out" 2>&1 &
 	pid=$!
 	E2E_PIDS+=("$pid")
@@ -162,6 +205,14 @@ out=$(inflight c2.example)
 assert_eq "in flight, target not in the answer: blocked" "NXDOMAIN ede=15" "$(se "$out")"
 assert_eq "in flight: the blocked target was never sent upstream" \
 	"fa=0 fb=0 fdf=0" "$(counts 't[12]\.tracker\.example\.')"
+
+# the primary's address was looked up at start, by Unbound itself
+out=$(uctl list_auth_zones)
+assert_match "auth-zone with a host name as primary is loaded" 'xfr\.example\.' "$out"
+assert_eq "internal lookup without a client: the primary's name was sent nowhere" \
+	"fa=0 fb=0 fdf=0" "$(counts 'xfr\.example\.')"
+assert_nomatch "internal lookup without a client: not even tried (no egress veto)" \
+	'egress veto: [^ ]*xfr\.example' "$(cat "$UB_LOG")"
 
 ## 4. self-reflection ------------------------------------------------------------
 
@@ -196,6 +247,14 @@ res=$(stale_case)
 assert_match "exit off (negative control): the stale chain IS served" '10\.6\.6\.6' "$res"
 out=$(pq 127.0.0.11 lc.local.example)
 assert_match "exit off (negative control): the local-data CNAME IS handed out" 'x\.ads\.example' "$out"
+out=$(pq 127.0.0.11 cn.az.example)
+assert_match "exit off (negative control): the auth-zone CNAME IS handed out" 'y\.ads\.example' "$out"
+
+# the RPZ rewrite makes the client's name an alias of the blocked name
+# before the front hook, which checks the alias target
+unbound_start_as testhooks front "$E2E_TMP/ub.conf" || exit 1
+out=$(pq 127.0.0.11 rw.example --timeout 5)
+assert_match "front off (negative control): the RPZ rewrite IS handed out" 'z\.ads\.example' "$out"
 
 # a query's own snapshot is the first guard, the lists kept by view name
 # across configurations the second: either one holds alone
