@@ -13,7 +13,8 @@ cd "$top"
 deps="build-essential autoconf automake libtool pkg-config flex bison
 libssl-dev libevent-dev libexpat1-dev libldns-dev ldnsutils bind9-dnsutils
 check dnsperf python3 python3-dnspython python3-yaml dpkg-dev iproute2
-procps dnsdist mandoc clang libclang-rt-14-dev valgrind"
+procps dnsdist mandoc clang libclang-rt-14-dev valgrind curl prometheus
+python3-matplotlib"
 
 missing=""
 for p in $deps; do

@@ -19,6 +19,7 @@
 #include <ctype.h>
 #include <stdarg.h>
 #include "vpndns/conf.h"
+#include "vpndns/health.h"
 #include "vpndns/policy_conf.h"
 #include "vpndns/control.h"
 #include "util/log.h"
@@ -588,6 +589,14 @@ h_max_reflect_views(struct conf_parser* p, int argc, char** argv)
 		&p->conf->max_reflect_views);
 }
 
+/** health-down-after: <seconds> */
+static const char*
+h_health_down_after(struct conf_parser* p, int argc, char** argv)
+{
+	return conf_count(p, argc, argv, 1, 86400,
+		&p->conf->health_down_after);
+}
+
 /** Parse yes or no. */
 static const char*
 conf_yesno(int argc, char** argv, int* res)
@@ -628,6 +637,7 @@ static const struct conf_keyword conf_keywords[] = {
 	{ "cache-slabs", h_cache_slabs },
 	{ "max-reflect-views", h_max_reflect_views },
 	{ "log-blocked", h_log_blocked },
+	{ "health-down-after", h_health_down_after },
 	{ "view-validate", h_view_validate },
 	{ "key-cache-size", h_key_cache_size },
 	{ "neg-cache-size", h_neg_cache_size },
@@ -817,6 +827,7 @@ conf_create(const char* name, struct config_file* cfg)
 	conf->key_cache_size = cfg ? cfg->key_cache_size : 4*1024*1024;
 	conf->neg_cache_size = cfg ? cfg->neg_cache_size : 1024*1024;
 	conf->max_reflect_views = VPNDNS_DEFAULT_MAX_REFLECT_VIEWS;
+	conf->health_down_after = VPNDNS_DEFAULT_HEALTH_DOWN_AFTER;
 	if(!(conf->file = strdup(name)) || !vpndns_policy_conf_init(conf)) {
 		vpndns_conf_delete(conf);
 		return NULL;

@@ -129,6 +129,9 @@ struct vpndns_conf {
 	size_t cache_slabs;
 	/** maximum number of reflect views held at once */
 	size_t max_reflect_views;
+	/** seconds without a good answer, after a failure, before a view's
+	 * health is down (health-down-after) */
+	size_t health_down_after;
 	/** per-view key cache size, with the validator */
 	size_t key_cache_size;
 	/** per-view negative (NSEC) cache size, with the validator */

@@ -23,6 +23,8 @@
 #include "vpndns/conf.h"
 #include "vpndns/reload.h"
 #include "vpndns/live.h"
+#include "vpndns/health.h"
+#include "vpndns/reloadcheck.h"
 #include "util/module.h"
 #include "util/data/dname.h"
 #include "util/data/packed_rrset.h"
@@ -80,11 +82,36 @@ ctl_print_servers(struct vpndns_out* out, struct vpndns_server* s)
 		vpndns_out_printf(out, " %s", s->str);
 }
 
+/** Arguments of the per-view printers of vpndns_list and vpndns_status. */
+struct ctl_walk {
+	/** the output */
+	struct vpndns_out* out;
+	/** the calling thread's environment, for the infrastructure cache;
+	 * may be NULL */
+	struct module_env* env;
+	/** the time */
+	time_t now;
+	/** health-down-after of the configuration */
+	time_t down_after;
+};
+
+/** Start a walk over the views of a snapshot. */
+static void
+ctl_walk_init(struct ctl_walk* w, struct vpndns_snap* snap,
+	struct vpndns_out* out, struct module_env* env)
+{
+	w->out = out;
+	w->env = env;
+	w->now = env && env->now ? *env->now : time(NULL);
+	w->down_after = (time_t)snap->views->conf->health_down_after;
+}
+
 /** Print one view for vpndns_list. */
 static void
 ctl_list_view(struct vpndns_view* view, void* arg)
 {
-	struct vpndns_out* out = (struct vpndns_out*)arg;
+	struct ctl_walk* w = (struct ctl_walk*)arg;
+	struct vpndns_out* out = w->out;
 	vpndns_out_printf(out, "view %s forwarders", view->name);
 	ctl_print_servers(out, view->servers);
 	vpndns_out_printf(out, " last_ok=%lld last_fail=%lld",
@@ -96,15 +123,27 @@ ctl_list_view(struct vpndns_view* view, void* arg)
 		(unsigned)vpndns_cache_count(&view->rrset_cache->table),
 		(unsigned)slabhash_get_mem(view->msg_cache),
 		(unsigned)slabhash_get_mem(&view->rrset_cache->table));
+	vpndns_health_print(out, view, w->env, w->now, w->down_after);
+}
+
+/** Print the health of one view for vpndns_status. */
+static void
+ctl_status_view(struct vpndns_view* view, void* arg)
+{
+	struct ctl_walk* w = (struct ctl_walk*)arg;
+	vpndns_health_print(w->out, view, w->env, w->now, w->down_after);
 }
 
 /** vpndns_list: views, clients and forwarders. */
 static void
-ctl_list(struct vpndns_snap* snap, struct vpndns_out* out)
+ctl_list(struct vpndns_snap* snap, struct vpndns_out* out,
+	struct module_env* env)
 {
 	struct vpndns_client_rule* r;
 	struct vpndns_conf* conf = snap->views->conf;
-	vpndns_views_foreach(snap->views, ctl_list_view, out);
+	struct ctl_walk w;
+	ctl_walk_init(&w, snap, out, env);
+	vpndns_views_foreach(snap->views, ctl_list_view, &w);
 	RBTREE_FOR(r, struct vpndns_client_rule*, &conf->clients) {
 		if(r->kind == vpndns_rule_reflect)
 			vpndns_out_printf(out, "client %s reflect port %d\n",
@@ -369,22 +408,27 @@ struct ctl_command {
 /** vpndns_list takes no arguments. */
 static void
 ctl_list_cmd(struct vpndns_snap* snap, struct vpndns_out* out, int argc,
-	char** ATTR_UNUSED(argv))
+	char** ATTR_UNUSED(argv), struct module_env* env)
 {
 	if(argc != 0) {
 		vpndns_out_printf(out, "error usage: vpndns_list\n");
 		return;
 	}
-	ctl_list(snap, out);
+	ctl_list(snap, out, env);
 }
 
-/** vpndns_reload: re-read vpndns.conf and the lists. */
+/** vpndns_reload [check]: re-read vpndns.conf and the lists, or only
+ * say what that would change. */
 static void
 ctl_reload(struct vpndns_env* ve, struct vpndns_out* out, int argc,
-	char** ATTR_UNUSED(argv))
+	char** argv)
 {
+	if(argc == 1 && strcmp(argv[0], "check") == 0) {
+		vpndns_reload_check(ve, out);
+		return;
+	}
 	if(argc != 0) {
-		vpndns_out_printf(out, "error usage: vpndns_reload\n");
+		vpndns_out_printf(out, "error usage: vpndns_reload [check]\n");
 		return;
 	}
 	if(vpndns_reload_start(ve, 1, out))
@@ -406,12 +450,15 @@ ctl_blocklist_reload(struct vpndns_env* ve, struct vpndns_out* out,
 			"vpndns_status shows the result\n");
 }
 
-/** vpndns_status: reload state and list size. */
+/** vpndns_status: reload state, list size, reflect views in use and
+ * the health of every view. */
 static void
-ctl_status(struct vpndns_env* ve, struct vpndns_out* out, int argc,
-	char** ATTR_UNUSED(argv))
+ctl_status(struct vpndns_snap* snap, struct vpndns_out* out, int argc,
+	char** ATTR_UNUSED(argv), struct module_env* env)
 {
-	struct vpndns_snap* snap;
+	struct vpndns_env* ve = vpndns_active();
+	struct ctl_walk w;
+	size_t nreflect;
 	if(argc != 0) {
 		vpndns_out_printf(out, "error usage: vpndns_status\n");
 		return;
@@ -420,13 +467,20 @@ ctl_status(struct vpndns_env* ve, struct vpndns_out* out, int argc,
 	vpndns_out_printf(out, "reload=%s\nlast_reload=%s\n",
 		ve->reload_running ? "running" : "idle",
 		ve->reload_status[0] ? ve->reload_status : "none");
-	/* the reload thread frees snapshots under this lock, so the
-	 * current one stays valid while it is held */
-	snap = ve->snap;
-	vpndns_out_printf(out, "views=%u\nblocklist_names=%u\n",
-		(unsigned)snap->views->nfixed,
-		(unsigned)vpndns_policy_names(snap->policy));
 	lock_basic_unlock(&ve->reload_lock);
+	/* the snapshot stays valid while this thread is inside vpndns */
+	lock_rw_rdlock(&snap->views->reflect_lock);
+	nreflect = snap->views->nreflect;
+	lock_rw_unlock(&snap->views->reflect_lock);
+	vpndns_out_printf(out, "views=%u\nblocklist_names=%u\n"
+		"reflect_views=%u\nmax_reflect_views=%u\n"
+		"health_down_after=%u\n",
+		(unsigned)snap->views->nfixed,
+		(unsigned)vpndns_policy_names(snap->policy), (unsigned)nreflect,
+		(unsigned)snap->views->conf->max_reflect_views,
+		(unsigned)snap->views->conf->health_down_after);
+	ctl_walk_init(&w, snap, out, env);
+	vpndns_views_foreach(snap->views, ctl_status_view, &w);
 }
 
 /** vpndns_static_reload: re-read the static records; lists are kept. */
@@ -457,7 +511,7 @@ ctl_allow_list(struct vpndns_snap* snap, struct vpndns_out* out, int argc,
 
 /** The commands. */
 static const struct ctl_command ctl_commands[] = {
-	{ "vpndns_list", ctl_list_cmd, NULL, NULL, 0 },
+	{ "vpndns_list", NULL, ctl_list_cmd, NULL, 0 },
 	{ "vpndns_lookup", ctl_lookup, NULL, NULL, 0 },
 	{ "vpndns_flush", ctl_flush, NULL, NULL, 0 },
 	{ "vpndns_flush_name", NULL, ctl_flush_name, NULL, 0 },
@@ -466,7 +520,7 @@ static const struct ctl_command ctl_commands[] = {
 	{ "vpndns_reload", NULL, NULL, ctl_reload, 0 },
 	{ "vpndns_blocklist_reload", NULL, NULL, ctl_blocklist_reload, 0 },
 	{ "vpndns_static_reload", NULL, NULL, ctl_static_reload, 0 },
-	{ "vpndns_status", NULL, NULL, ctl_status, 0 },
+	{ "vpndns_status", NULL, ctl_status, NULL, 0 },
 	{ "vpndns_forward_add", NULL, NULL, NULL, 1 },
 	{ "vpndns_forward_remove", NULL, NULL, NULL, 1 },
 	{ "vpndns_reflect_add", NULL, NULL, NULL, 1 },

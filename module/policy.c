@@ -575,6 +575,30 @@ policy_view_def(struct vpndns_policy* policy, struct vpndns_view* view)
 	return policy_view_index(policy->conf, view->name);
 }
 
+size_t
+vpndns_policy_view_names(struct vpndns_policy* policy,
+	struct vpndns_view* view)
+{
+	int d = policy ? policy_view_def(policy, view) : -1;
+	if(d < 0 || !policy->view_sets || !policy->view_sets[d])
+		return 0;
+	return blockset_count(policy->view_sets[d]->bs);
+}
+
+size_t
+vpndns_policy_scope_names(struct vpndns_policy* policy, const char* name)
+{
+	int d;
+	if(!policy)
+		return 0;
+	if(!name)
+		return blockset_count(policy->global->bs);
+	d = policy_view_index(policy->conf, name);
+	if(d < 0 || !policy->view_sets || !policy->view_sets[d])
+		return 0;
+	return blockset_count(policy->view_sets[d]->bs);
+}
+
 /** The list set of a view, or NULL. */
 static struct policy_set*
 policy_view_set(struct vpndns_policy* policy, struct vpndns_view* view)

@@ -63,6 +63,26 @@ size_t vpndns_policy_get_mem(struct vpndns_policy* policy);
 size_t vpndns_policy_names(struct vpndns_policy* policy);
 
 /**
+ * Number of names in a view's own lists (list: ... view NAME), the global
+ * lists not counted.
+ * @param policy: the policy, may be NULL.
+ * @param view: the view.
+ * @return names; 0 for a view without lists of its own.
+ */
+size_t vpndns_policy_view_names(struct vpndns_policy* policy,
+	struct vpndns_view* view);
+
+/**
+ * Number of names in the global lists or in one view definition's own
+ * lists, for comparing two policies by name.
+ * @param policy: the policy, may be NULL.
+ * @param name: a view definition's name, NULL for the global lists.
+ * @return names; 0 for a view without lists of its own or unknown.
+ */
+size_t vpndns_policy_scope_names(struct vpndns_policy* policy,
+	const char* name);
+
+/**
  * Apply the policy in the worker's front hook, before the cache.
  * @param policy: the policy.
  * @param env: the worker's environment.

@@ -20,6 +20,9 @@
 #include "vpndns/view.h"
 #include "vpndns/policy.h"
 #include "vpndns/control.h"
+#include "vpndns/conf.h"
+#include "util/storage/slabhash.h"
+#include "services/cache/rrset.h"
 
 /** Arguments of the per-view printer. */
 struct stats_walk {
@@ -29,6 +32,8 @@ struct stats_walk {
 	int reset;
 	/** number of reflect views seen */
 	size_t nreflect;
+	/** the policy, for the names of each view's own lists */
+	struct vpndns_policy* policy;
 };
 
 /** Print the counters of one view. */
@@ -52,6 +57,20 @@ stats_view(struct vpndns_view* view, void* arg)
 			b->forwarder_errors),
 		view->name, (unsigned long)(sum.egress_vetoed -
 			b->egress_vetoed));
+	/* gauges: never reset */
+	vpndns_out_printf(w->out, "vpndns.view.%s.msg_cache_count=%lu\n"
+		"vpndns.view.%s.rrset_cache_count=%lu\n"
+		"vpndns.view.%s.msg_cache_mem=%lu\n"
+		"vpndns.view.%s.rrset_cache_mem=%lu\n"
+		"vpndns.view.%s.list_names=%lu\n",
+		view->name, (unsigned long)vpndns_cache_count(view->msg_cache),
+		view->name, (unsigned long)vpndns_cache_count(
+			&view->rrset_cache->table),
+		view->name, (unsigned long)slabhash_get_mem(view->msg_cache),
+		view->name, (unsigned long)slabhash_get_mem(
+			&view->rrset_cache->table),
+		view->name, (unsigned long)vpndns_policy_view_names(w->policy,
+			view));
 	if(w->reset)
 		*b = sum;
 	if(view->def_index < 0)
@@ -72,11 +91,14 @@ vpndns_stats_text(struct module_env* env, int reset)
 	w.out = &out;
 	w.reset = reset;
 	snap = vpndns_enter(ve, env);
+	w.policy = snap->policy;
 	vpndns_views_foreach(snap->views, stats_view, &w);
 	vpndns_out_printf(&out, "vpndns.views=%lu\n"
 		"vpndns.reflect_views=%lu\n"
+		"vpndns.reflect_views_max=%lu\n"
 		"vpndns.blocklist.names=%lu\n",
 		(unsigned long)snap->views->nfixed, (unsigned long)w.nreflect,
+		(unsigned long)snap->views->conf->max_reflect_views,
 		(unsigned long)vpndns_policy_names(snap->policy));
 	vpndns_leave(ve, env);
 	vpndns_out_printf(&out, "mem.mod.vpndns=%lu\n", (unsigned long)

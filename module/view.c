@@ -661,9 +661,8 @@ vpndns_view_worker_env(struct module_env* env)
 	return ((struct vpndns_tenv*)env)->wenv;
 }
 
-/** Do two server lists hold the same servers in the same order? */
-static int
-view_servers_equal(struct vpndns_server* a, struct vpndns_server* b)
+int
+vpndns_servers_equal(struct vpndns_server* a, struct vpndns_server* b)
 {
 	for(; a && b; a = a->next, b = b->next) {
 		if(sockaddr_cmp(&a->addr, a->addrlen, &b->addr, b->addrlen)
@@ -676,14 +675,13 @@ view_servers_equal(struct vpndns_server* a, struct vpndns_server* b)
 	return a == NULL && b == NULL;
 }
 
-/** Do two configurations forward the same domains to the same servers? */
-static int
-view_domains_equal(struct vpndns_conf* a, struct vpndns_conf* b)
+int
+vpndns_domains_equal(struct vpndns_conf* a, struct vpndns_conf* b)
 {
 	struct vpndns_domain_fwd* x = a->domain_fwds, *y = b->domain_fwds;
 	for(; x && y; x = x->next, y = y->next) {
 		if(query_dname_compare(x->dname, y->dname) != 0 ||
-			!view_servers_equal(x->servers, y->servers))
+			!vpndns_servers_equal(x->servers, y->servers))
 			return 0;
 	}
 	return x == NULL && y == NULL;
@@ -718,7 +716,7 @@ vpndns_views_adopt_caches(struct vpndns_views* vs, struct vpndns_views* old)
 {
 	size_t i, j;
 	int kept = 0;
-	if(!view_domains_equal(vs->conf, old->conf) ||
+	if(!vpndns_domains_equal(vs->conf, old->conf) ||
 		vs->conf->cache_slabs != old->conf->cache_slabs)
 		return 0;
 	for(i = 0; i < vs->nfixed; i++) {
@@ -726,7 +724,7 @@ vpndns_views_adopt_caches(struct vpndns_views* vs, struct vpndns_views* old)
 		for(j = 0; j < old->nfixed; j++) {
 			struct vpndns_view* o = old->fixed[j];
 			if(o->moved || strcmp(v->name, o->name) != 0 ||
-				!view_servers_equal(v->servers, o->servers) ||
+				!vpndns_servers_equal(v->servers, o->servers) ||
 				v->novalidate != o->novalidate ||
 				v->msg_size != o->msg_size ||
 				v->rrset_size != o->rrset_size)

@@ -204,6 +204,24 @@ int vpndns_views_adopt_caches(struct vpndns_views* vs,
 	struct vpndns_views* old);
 
 /**
+ * Do two server lists hold the same servers (address, port, TLS name) in
+ * the same order?
+ * @param a: a list.
+ * @param b: another.
+ * @return true if so.
+ */
+int vpndns_servers_equal(struct vpndns_server* a, struct vpndns_server* b);
+
+/**
+ * Do two configurations forward the same domains to the same servers?
+ * Views keep their caches across a reload only if so.
+ * @param a: a configuration.
+ * @param b: another.
+ * @return true if so.
+ */
+int vpndns_domains_equal(struct vpndns_conf* a, struct vpndns_conf* b);
+
+/**
  * The worker environment a view environment was copied from.
  * @param env: a view environment.
  * @return the worker's environment.

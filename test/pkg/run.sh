@@ -11,7 +11,8 @@
 #   configuration refused before reload; the ports copy is identical;
 # - the example configurations pass unbound-checkconf;
 # - the man pages (mandoc -Tlint, or groff -ww);
-# - the systemd unit (systemd-analyze verify), when systemd-analyze exists;
+# - the systemd units (systemd-analyze verify), when systemd-analyze exists;
+# - the Grafana dashboard (test/pkg/check-dashboard.py) and negative controls;
 # - the FreeBSD stage: contrib/freebsd/pkg-stage.sh into a temporary
 #   directory, test/pkg/check-manifest.py on it, and negative controls
 #   (a changed, an extra and a missing file, a broken manifest);
@@ -67,9 +68,11 @@ skip() { echo "skip - $1"; }
 ## shell syntax -----------------------------------------------------------------
 
 sh_scripts=(contrib/freebsd/vpndns.in contrib/freebsd/port/files/vpndns.in
+	contrib/prometheus/vpndns_exporter.in
 	contrib/freebsd/pkg-stage.sh conf/ipfw/vpn-container.ipfw.sh
 	conf/jail/vpn-tunnel-dns.sh)
-bash_scripts=(test/pkg/run.sh test/e2e/t_dnsdist.sh)
+bash_scripts=(test/pkg/run.sh test/e2e/t_dnsdist.sh test/e2e/t_prometheus.sh
+	test/e2e/t_health.sh)
 for f in "${sh_scripts[@]}"; do
 	t "sh -n $f" sh -n "$src/$f"
 done
@@ -86,8 +89,10 @@ else
 fi
 t "python3 compiles the packaging scripts" "$PY" -m py_compile \
 	"$src/contrib/migrate/vpndns-migrate.py" "$src/test/pkg/check-manifest.py" \
-	"$src/test/pkg/test_migrate.py"
-rm -rf "$src"/contrib/migrate/__pycache__ "$src"/test/pkg/__pycache__
+	"$src/test/pkg/test_migrate.py" "$src/contrib/prometheus/vpndns_exporter.py" \
+	"$src/contrib/prometheus/render-dashboard.py" "$src/test/pkg/check-dashboard.py"
+rm -rf "$src"/contrib/migrate/__pycache__ "$src"/test/pkg/__pycache__ \
+	"$src"/contrib/prometheus/__pycache__
 
 t "the ports copy of the rc.d script is the same as contrib/freebsd/vpndns.in" \
 	cmp "$src/contrib/freebsd/vpndns.in" "$src/contrib/freebsd/port/files/vpndns.in"
@@ -285,6 +290,12 @@ if command -v systemd-analyze >/dev/null 2>&1 && [[ -x $ub/unbound ]]; then
 	rc=$?
 	((rc == 0)) && [[ -z $out ]] && ok "systemd-analyze verify vpndns.service: no warnings" ||
 		bad "systemd-analyze verify vpndns.service" "$out"
+	sed -e "s|/usr/local/bin/vpndns_exporter|$src/contrib/prometheus/vpndns_exporter.py|" \
+		"$src/contrib/prometheus/vpndns-exporter.service" > "$tmp/sd/vpndns-exporter.service"
+	out=$(systemd-analyze verify --man=no "$tmp/sd/vpndns-exporter.service" 2>&1)
+	rc=$?
+	((rc == 0)) && [[ -z $out ]] && ok "systemd-analyze verify vpndns-exporter.service: no warnings" ||
+		bad "systemd-analyze verify vpndns-exporter.service" "$out"
 else
 	skip "systemd-analyze not available"
 fi
@@ -346,6 +357,26 @@ EOF
 	t "pkg-stage.sh refuses a non-empty directory without +MANIFEST" bash -c \
 		"mkdir -p '$tmp/notstage' && touch '$tmp/notstage/keep' && ! sh '$src/contrib/freebsd/pkg-stage.sh' '$build' '$tmp/notstage' >/dev/null 2>&1 && test -e '$tmp/notstage/keep'"
 fi
+
+## Grafana dashboard ----------------------------------------------------------------
+
+# every panel's query names metrics and labels the exporter serves; the e2e
+# test t_prometheus.sh checks it again against a live /metrics
+dash=$src/contrib/prometheus/vpndns-dashboard.json
+t "dashboard: valid, importable, every query on exported metrics" \
+	"$PY" "$src/test/pkg/check-dashboard.py" "$dash" \
+	--exporter "$src/contrib/prometheus/vpndns_exporter.py"
+sed 's/vpndns_view_blocked_total/vpndns_view_blocks_total/' "$dash" >"$tmp/dash-bad.json"
+tf "dashboard check: a misspelled metric fails" \
+	"$PY" "$src/test/pkg/check-dashboard.py" "$tmp/dash-bad.json" \
+	--exporter "$src/contrib/prometheus/vpndns_exporter.py"
+sed 's/"uid": "${DS_PROMETHEUS}"/"uid": "prom1"/' "$dash" >"$tmp/dash-bad.json"
+tf "dashboard check: a fixed data source fails (not importable as is)" \
+	"$PY" "$src/test/pkg/check-dashboard.py" "$tmp/dash-bad.json" \
+	--exporter "$src/contrib/prometheus/vpndns_exporter.py"
+head -c 200 "$dash" >"$tmp/dash-bad.json"
+tf "dashboard check: truncated JSON fails" \
+	"$PY" "$src/test/pkg/check-dashboard.py" "$tmp/dash-bad.json"
 
 ## migration converter -----------------------------------------------------------
 
