@@ -21,7 +21,7 @@
 #include "vpndns/conf.h"
 #include "vpndns/health.h"
 #include "vpndns/policy_conf.h"
-#include "vpndns/control.h"
+#include "vpndns/out.h"
 #include "util/log.h"
 #include "util/net_help.h"
 #include "util/config_file.h"

@@ -18,7 +18,7 @@
 #include <ctype.h>
 #include <stdarg.h>
 #include "vpndns/vpndns.h"
-#include "vpndns/control.h"
+#include "vpndns/out.h"
 #include "vpndns/view.h"
 #include "vpndns/conf.h"
 #include "vpndns/reload.h"
@@ -40,39 +40,6 @@
 
 /** Most words in a command line. */
 #define CTL_MAX_ARGS 64
-
-int
-vpndns_out_printf(struct vpndns_out* out, const char* fmt, ...)
-{
-	va_list args;
-	int n;
-	while(1) {
-		size_t room = out->cap - out->len;
-		if(out->text) {
-			va_start(args, fmt);
-			n = vsnprintf(out->text + out->len, room, fmt, args);
-			va_end(args);
-			if(n < 0)
-				return 0;
-			if((size_t)n < room) {
-				out->len += (size_t)n;
-				return 1;
-			}
-		}
-		{
-			size_t ncap = out->cap ? out->cap*2 : 1024;
-			char* nt;
-			while(ncap < out->len + 1024)
-				ncap *= 2;
-			if(!(nt = realloc(out->text, ncap))) {
-				out->failed = 1;
-				return 0;
-			}
-			out->text = nt;
-			out->cap = ncap;
-		}
-	}
-}
 
 /** Print a server list on one line. */
 static void

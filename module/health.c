@@ -18,7 +18,7 @@
 #include "vpndns/health.h"
 #include "vpndns/view.h"
 #include "vpndns/conf.h"
-#include "vpndns/control.h"
+#include "vpndns/out.h"
 #include "util/module.h"
 #include "util/rtt.h"
 #include "services/cache/infra.h"

@@ -21,7 +21,7 @@
 #include "vpndns/live.h"
 #include "vpndns/conf.h"
 #include "vpndns/view.h"
-#include "vpndns/control.h"
+#include "vpndns/out.h"
 #include "vpndns/reload.h"
 #include "vpndns/policy_conf.h"
 #include "util/net_help.h"

@@ -27,7 +27,7 @@
 #include "vpndns/vpndns.h"
 #include "vpndns/blockset.h"
 #include "vpndns/listparse.h"
-#include "vpndns/control.h"
+#include "vpndns/out.h"
 #include "vpndns/compat.h"
 #include "util/log.h"
 #include "util/regional.h"

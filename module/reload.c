@@ -29,7 +29,7 @@
 #include "vpndns/conf.h"
 #include "vpndns/view.h"
 #include "vpndns/policy.h"
-#include "vpndns/control.h"
+#include "vpndns/out.h"
 #include "util/log.h"
 #include "util/config_file.h"
 

@@ -23,7 +23,7 @@
 #include "vpndns/conf.h"
 #include "vpndns/view.h"
 #include "vpndns/policy.h"
-#include "vpndns/control.h"
+#include "vpndns/out.h"
 #include "util/net_help.h"
 
 /** Print a server list as " S1 S2", or " none". */

@@ -19,7 +19,7 @@
 #include "vpndns/vpndns.h"
 #include "vpndns/view.h"
 #include "vpndns/policy.h"
-#include "vpndns/control.h"
+#include "vpndns/out.h"
 #include "vpndns/conf.h"
 #include "util/storage/slabhash.h"
 #include "services/cache/rrset.h"

@@ -165,6 +165,14 @@ fake_log_count() {
 }
 
 # fake_log_clear NAME (the fake appends, so truncating in place is safe)
+# fake_log_names NAME ERE: how many different strings matching ERE the
+# fake's log holds (a name retried by Unbound counts once)
+fake_log_names() {
+	local f="$E2E_TMP/$1.log"
+	[[ -f $f ]] || { echo 0; return 0; }
+	grep -oE -- "$2" "$f" | sort -u | wc -l
+}
+
 fake_log_clear() {
 	: >"$E2E_TMP/$1.log"
 }

@@ -32,7 +32,7 @@
 #include "fuzz_util.h"
 #include "vpndns/conf.h"
 #include "vpndns/policy_conf.h"
-#include "vpndns/control.h"
+#include "vpndns/out.h"
 #include "vpndns/view.h"
 #include "util/config_file.h"
 #include "util/alloc.h"

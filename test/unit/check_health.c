@@ -10,7 +10,7 @@
 #include <check.h>
 #include "vpndns/health.h"
 #include "vpndns/view.h"
-#include "vpndns/control.h"
+#include "vpndns/out.h"
 #include "util/log.h"
 
 /** The time of the tests. */

@@ -22,7 +22,7 @@
 #include "vpndns/conf.h"
 #include "vpndns/view.h"
 #include "vpndns/policy.h"
-#include "vpndns/control.h"
+#include "vpndns/out.h"
 #include "util/config_file.h"
 #include "util/alloc.h"
 #include "util/regional.h"

@@ -1,5 +1,5 @@
 /*
- * vpndns/control.h - vpndns_* commands of unbound-control.
+ * vpndns/out.h - a growing text buffer for command output.
  *
  * Copyright (c) 2026, the vpndns contributors. All rights reserved.
  *
@@ -9,11 +9,15 @@
 /**
  * \file
  *
- * Output buffer for the remote control commands.
+ * The text a control command prints is built in a vpndns_out: the
+ * configuration parser writes its errors there, the reload and the
+ * dry run their reports, the commands their listings.  A leaf: it
+ * depends on nothing in the module.  A buffer belongs to the one thread
+ * that fills it; the caller frees out->text.
  */
 
-#ifndef VPNDNS_CONTROL_H
-#define VPNDNS_CONTROL_H
+#ifndef VPNDNS_OUT_H
+#define VPNDNS_OUT_H
 
 /** A growing text buffer for command output. */
 struct vpndns_out {
@@ -36,4 +40,4 @@ struct vpndns_out {
 int vpndns_out_printf(struct vpndns_out* out, const char* fmt, ...)
 	ATTR_FORMAT(printf, 2, 3);
 
-#endif /* VPNDNS_CONTROL_H */
+#endif /* VPNDNS_OUT_H */
