@@ -26,6 +26,8 @@ struct vpndns_out;
 
 /** default size limit of the reflect view table */
 #define VPNDNS_DEFAULT_MAX_REFLECT_VIEWS 1024
+/** default view-max-inflight: this percentage of num-queries-per-thread */
+#define VPNDNS_DEFAULT_VIEW_MAX_INFLIGHT_PCT 25
 
 /** An upstream server of a view or of a domain-forward. */
 struct vpndns_server {
@@ -135,6 +137,12 @@ struct vpndns_conf {
 	size_t neg_cache_size;
 	/** log a line for every blocked query */
 	int log_blocked;
+	/** view-max-inflight: queries of one view a worker thread holds in
+	 * its request list at once; a number, or a percentage of
+	 * num-queries-per-thread when view_max_inflight_pct; 0 for no bound */
+	size_t view_max_inflight;
+	/** view_max_inflight is a percentage */
+	int view_max_inflight_pct;
 	/** the policy part: blocklists, static records, overrides */
 	struct vpndns_policy_conf* policy;
 	/** read by the daemon, which runs inside its chroot: files named

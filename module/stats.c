@@ -43,7 +43,9 @@ stats_view(struct vpndns_view* view, void* arg)
 		"vpndns.view.%s.blocked=%lu\n"
 		"vpndns.view.%s.servfail=%lu\n"
 		"vpndns.view.%s.forwarder_errors=%lu\n"
-		"vpndns.view.%s.egress_vetoed=%lu\n",
+		"vpndns.view.%s.egress_vetoed=%lu\n"
+		"vpndns.view.%s.inflight=%lu\n"
+		"vpndns.view.%s.inflight_limited=%lu\n",
 		view->name, (unsigned long)(sum.queries - b->queries),
 		view->name, (unsigned long)(sum.cachehits - b->cachehits),
 		view->name, (unsigned long)(sum.blocked - b->blocked),
@@ -51,7 +53,10 @@ stats_view(struct vpndns_view* view, void* arg)
 		view->name, (unsigned long)(sum.forwarder_errors -
 			b->forwarder_errors),
 		view->name, (unsigned long)(sum.egress_vetoed -
-			b->egress_vetoed));
+			b->egress_vetoed),
+		view->name, (unsigned long)sum.inflight,
+		view->name, (unsigned long)(sum.inflight_limited -
+			b->inflight_limited));
 	if(w->reset)
 		*b = sum;
 	if(view->def_index < 0)

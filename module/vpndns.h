@@ -118,6 +118,9 @@ struct vpndns_qstate {
 	const char* blocked_list;
 	/** true if the query is counted in its view set's inflight */
 	int counted;
+	/** the per-thread counters whose inflight gauge counts the query,
+	 * or NULL; they stay allocated while the query's view set lives */
+	struct vpndns_view_stats* inflight;
 	/** the snapshot the query started with, counted in its inflight
 	 * until the query is cleared; its policy applies to the query to
 	 * the end, together with the current one */
@@ -351,8 +354,8 @@ struct vpndns_env* vpndns_active(void);
  * Test builds only: is a guard switched off?  The environment variable
  * VPNDNS_TEST_GUARD_OFF lists guards to switch off, comma separated:
  * unique_mesh, front, veto, env, exit, snapref, viewlists, ede22,
- * dfprivacy, selfreflect, scope.  Negative-control tests use it to show
- * that each test fails without its guard.  Normal builds have no switch.
+ * dfprivacy, selfreflect, scope, nametext, fairness.  Negative-control
+ * tests use it to show that each test fails without its guard.  Normal builds have no switch.
  * @param guard: the guard name.
  * @return true if switched off.
  */

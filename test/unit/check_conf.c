@@ -319,6 +319,45 @@ START_TEST(test_read_file_errors)
 }
 END_TEST
 
+START_TEST(test_view_max_inflight)
+{
+	int nerr;
+	struct vpndns_conf* conf = parse("view: a 192.0.2.1\n", &nerr);
+	ck_assert_ptr_nonnull(conf);
+	/* the default: a quarter of num-queries-per-thread */
+	ck_assert_uint_eq(conf->view_max_inflight, 25);
+	ck_assert_int_eq(conf->view_max_inflight_pct, 1);
+	vpndns_conf_delete(conf);
+	conf = parse("view-max-inflight: 40\n", &nerr);
+	ck_assert_ptr_nonnull(conf);
+	ck_assert_uint_eq(conf->view_max_inflight, 40);
+	ck_assert_int_eq(conf->view_max_inflight_pct, 0);
+	vpndns_conf_delete(conf);
+	conf = parse("view-max-inflight: 10%\nview-max-inflight: 0\n", &nerr);
+	ck_assert_ptr_nonnull(conf);
+	ck_assert_uint_eq(conf->view_max_inflight, 0);
+	ck_assert_int_eq(conf->view_max_inflight_pct, 0);
+	vpndns_conf_delete(conf);
+	conf = parse("view-max-inflight: 100%\n", &nerr);
+	ck_assert_ptr_nonnull(conf);
+	ck_assert_uint_eq(conf->view_max_inflight, 100);
+	ck_assert_int_eq(conf->view_max_inflight_pct, 1);
+	vpndns_conf_delete(conf);
+	assert_rejected("view-max-inflight: 150%\n",
+		"t.conf:1: expected a number from 1 to 100, got '150'");
+	assert_rejected("view-max-inflight: 0%\n",
+		"t.conf:1: expected a number from 1 to 100, got '0'");
+	assert_rejected("\nview-max-inflight: %\n",
+		"t.conf:2: expected a number from 0 to 1000000, got '%'");
+	assert_rejected("view-max-inflight: -1\n",
+		"t.conf:1: expected a number from 0 to 1000000, got '-1'");
+	assert_rejected("view-max-inflight: 1 2\n",
+		"t.conf:1: expected one number");
+	assert_rejected("view-max-inflight: 12345678901234567%\n",
+		"t.conf:1: expected a number from 0 to 1000000");
+}
+END_TEST
+
 /** The suite. */
 static Suite*
 conf_suite(void)
@@ -329,6 +368,7 @@ conf_suite(void)
 	tcase_add_test(tc, test_ipv6_and_tls);
 	tcase_add_test(tc, test_domain_forward);
 	tcase_add_test(tc, test_cache_options);
+	tcase_add_test(tc, test_view_max_inflight);
 	tcase_add_test(tc, test_errors_name_line);
 	tcase_add_test(tc, test_all_errors_reported);
 	tcase_add_test(tc, test_generated_names_unique);

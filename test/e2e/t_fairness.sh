@@ -1,0 +1,122 @@
+#!/usr/bin/env bash
+# Fairness between views: view a's forwarder is silent (a tunnel that is
+# down) and a's clients flood it with unique names, at a bounded rate for
+# a bounded time, while view b's client asks 20 names one at a time.
+# With num-queries-per-thread 64 the silent view's queries would fill the
+# request list that all views share, and b's queries would be dropped.
+# view-max-inflight (default 25%: 16 here) answers a's misses beyond the
+# bound SERVFAIL with EDE 22 at once: every one of b's queries is
+# answered by b's forwarder, the flood gets SERVFAIL with EDE 22, the
+# view's stats count it, and no name crosses to the other view's
+# forwarder.  Negative control: with view-max-inflight: 0 (no bound) b's
+# queries are lost again.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/vpnlib.sh"
+
+UB_PORT=5820
+FP=5821
+A=127.0.17.30        # client of view a (silent forwarder)
+B=127.0.17.31        # client of view b (healthy forwarder)
+RATE=${FAIR_RATE:-800}   # flood queries per second
+SECS=${FAIR_SECS:-5}     # flood duration
+
+fake_start fa 127.0.17.5 "$FP" --mode silent
+fake_start fb 127.0.17.6 "$FP"
+conf() { # [EXTRA LINE]
+	write_vpndns_conf "$E2E_TMP/vpndns.conf" \
+		"view: a 127.0.17.5@$FP" "view: b 127.0.17.6@$FP" \
+		"client: $A/32 a" "client: $B/32 b" "$@"
+}
+write_vpndns_unbound_conf "$E2E_TMP/ub.conf" "$E2E_TMP/vpndns.conf" \
+	"	interface: $A@$UB_PORT" "	num-queries-per-thread: 64"
+
+# flood TAG: RATE q/s of unique names from $A for SECS seconds, without
+# waiting; prints "sent N servfail_ede22 N other N" for the replies seen
+flood() {
+	"$E2E_PYTHON" - "$A" "$UB_PORT" "$RATE" "$SECS" "$1" <<'PYEOF'
+import select, socket, sys, time
+import dns.message, dns.rcode
+src, port, rate, secs, tag = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4]), sys.argv[5]
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind((src, 0))
+s.setblocking(False)
+sent = sf22 = other = 0
+start = time.monotonic()
+end = start + secs
+def drain(until):
+    global sf22, other
+    while True:
+        wait = until - time.monotonic()
+        r, _, _ = select.select([s], [], [], max(0.0, wait))
+        if not r:
+            return
+        try:
+            m = dns.message.from_wire(s.recv(4096))
+        except Exception:
+            other += 1
+            continue
+        ede = [o.code for o in m.options if o.otype == 15]
+        if m.rcode() == dns.rcode.SERVFAIL and 22 in ede:
+            sf22 += 1
+        else:
+            other += 1
+while time.monotonic() < end:
+    q = dns.message.make_query("f%d.%s.flood.example" % (sent, tag), "A", use_edns=True)
+    s.sendto(q.to_wire(), (src, port))
+    sent += 1
+    drain(start + sent / rate)
+drain(time.monotonic() + 0.5)
+print("sent %d servfail_ede22 %d other %d" % (sent, sf22, other))
+PYEOF
+}
+
+# run TAG: the flood in the background, b's 20 queries one at a time
+# during it; sets ANSWERED (b's answers) and FLOOD (the flood's counts)
+run() {
+	local tag=$1 i out
+	flood "$tag" >"$E2E_TMP/flood.$tag" &
+	local fpid=$!
+	sleep 1.5
+	ANSWERED=0
+	for ((i = 0; i < 20; i++)); do
+		out=$(dig +time=2 +tries=1 -b $B @$A -p $UB_PORT "b$i.$tag.example" A)
+		grep -qE "^b$i\.$tag\.example\..*A[[:space:]]+192\.0\.2\.6$" <<<"$out" &&
+			ANSWERED=$((ANSWERED + 1))
+	done
+	wait "$fpid"
+	FLOOD=$(cat "$E2E_TMP/flood.$tag")
+}
+stat() { uctl stats_noreset | sed -n "s/^vpndns\\.view\\.$1=//p"; }
+
+conf
+unbound_start "$E2E_TMP/ub.conf" || { e2e_finish; exit 1; }
+run bounded
+echo "# bounded: b answered $ANSWERED of 20; flood: $FLOOD"
+assert_eq "bounded: b's 20 queries all answered during the flood" 20 "$ANSWERED"
+assert_eq "bounded: b's forwarder saw b's 20 names" 20 "$(fake_log_count fb '^.* b[0-9]+\.bounded\.example\. A')"
+n=$(sed -n 's/.*servfail_ede22 \([0-9]*\).*/\1/p' <<<"$FLOOD")
+assert_eq "bounded: the flood got SERVFAIL with EDE 22 at once" yes "$( ((n > 0)) && echo yes || echo "no: $FLOOD")"
+lim=$(stat a.inflight_limited)
+assert_eq "bounded: vpndns.view.a.inflight_limited counts them" yes "$( ((lim >= n && n > 0)) && echo yes || echo "no: $lim")"
+assert_eq "bounded: view b never limited" 0 "$(stat b.inflight_limited)"
+assert_eq "bounded: b's names never reached a's forwarder" 0 "$(fake_log_count fa 'bounded\.example\. A' )"
+assert_eq "bounded: the flood never reached b's forwarder" 0 "$(fake_log_count fb 'flood\.example\.')"
+wait_until 5 sh -c "[ \"\$('$UNBOUND_CONTROL' -c '$E2E_TMP/ub.conf' stats_noreset | sed -n 's/^vpndns\\.view\\.a\\.inflight=//p')\" = 0 ]"
+assert_eq "bounded: view a's in-flight gauge back to 0 after the flood" 0 "$(stat a.inflight)"
+
+# a bad value is refused with file:line, the old configuration serves
+conf "view-max-inflight: 150%"
+out=$(uctl vpndns_reload)
+assert_match "view-max-inflight: 150% refused with file:line" "vpndns.conf:5: .*1 to 100" "$out"
+
+# negative control: no bound
+conf "view-max-inflight: 0"
+unbound_stop
+unbound_start "$E2E_TMP/ub.conf" || { e2e_finish; exit 1; }
+run unbounded
+echo "# unbounded: b answered $ANSWERED of 20; flood: $FLOOD"
+assert_eq "negative control (view-max-inflight: 0): b loses queries" yes "$( ((ANSWERED < 20)) && echo yes || echo "no, $ANSWERED of 20 answered")"
+assert_eq "negative control: nothing limited" 0 "$(stat a.inflight_limited)"
+assert_match "negative control: unbound's request list overflowed" "^total\.requestlist\.exceeded=[1-9]" "$(uctl stats_noreset)"
+
+e2e_finish
