@@ -319,30 +319,25 @@ START_TEST(test_read_file_errors)
 }
 END_TEST
 
-START_TEST(test_view_max_inflight)
+/** Assert the view-max-inflight a text parses to. */
+static void
+assert_inflight(const char* text, size_t want, int pct)
 {
 	int nerr;
-	struct vpndns_conf* conf = parse("view: a 192.0.2.1\n", &nerr);
+	struct vpndns_conf* conf = parse(text, &nerr);
 	ck_assert_ptr_nonnull(conf);
+	ck_assert_uint_eq(conf->view_max_inflight, want);
+	ck_assert_int_eq(conf->view_max_inflight_pct, pct);
+	vpndns_conf_delete(conf);
+}
+
+START_TEST(test_view_max_inflight)
+{
 	/* the default: a quarter of num-queries-per-thread */
-	ck_assert_uint_eq(conf->view_max_inflight, 25);
-	ck_assert_int_eq(conf->view_max_inflight_pct, 1);
-	vpndns_conf_delete(conf);
-	conf = parse("view-max-inflight: 40\n", &nerr);
-	ck_assert_ptr_nonnull(conf);
-	ck_assert_uint_eq(conf->view_max_inflight, 40);
-	ck_assert_int_eq(conf->view_max_inflight_pct, 0);
-	vpndns_conf_delete(conf);
-	conf = parse("view-max-inflight: 10%\nview-max-inflight: 0\n", &nerr);
-	ck_assert_ptr_nonnull(conf);
-	ck_assert_uint_eq(conf->view_max_inflight, 0);
-	ck_assert_int_eq(conf->view_max_inflight_pct, 0);
-	vpndns_conf_delete(conf);
-	conf = parse("view-max-inflight: 100%\n", &nerr);
-	ck_assert_ptr_nonnull(conf);
-	ck_assert_uint_eq(conf->view_max_inflight, 100);
-	ck_assert_int_eq(conf->view_max_inflight_pct, 1);
-	vpndns_conf_delete(conf);
+	assert_inflight("view: a 192.0.2.1\n", 25, 1);
+	assert_inflight("view-max-inflight: 40\n", 40, 0);
+	assert_inflight("view-max-inflight: 10%\nview-max-inflight: 0\n", 0, 0);
+	assert_inflight("view-max-inflight: 100%\n", 100, 1);
 	assert_rejected("view-max-inflight: 150%\n",
 		"t.conf:1: expected a number from 1 to 100, got '150'");
 	assert_rejected("view-max-inflight: 0%\n",
