@@ -624,6 +624,17 @@ h_view_max_inflight(struct conf_parser* p, int argc, char** argv)
 	return conf_count(p, 1, pct, 1, 100, &p->conf->view_max_inflight);
 }
 
+/** view-fail-timeout: <milliseconds> */
+static const char*
+h_view_fail_timeout(struct conf_parser* p, int argc, char** argv)
+{
+	size_t v = 0;
+	const char* err = conf_count(p, argc, argv, 0, 3600000, &v);
+	if(!err)
+		p->conf->view_fail_timeout = (int)v;
+	return err;
+}
+
 /** A keyword and its handler. */
 struct conf_keyword {
 	/** keyword without the colon */
@@ -648,6 +659,7 @@ static const struct conf_keyword conf_keywords[] = {
 	{ "max-reflect-views", h_max_reflect_views },
 	{ "log-blocked", h_log_blocked },
 	{ "view-max-inflight", h_view_max_inflight },
+	{ "view-fail-timeout", h_view_fail_timeout },
 	{ "view-validate", h_view_validate },
 	{ "key-cache-size", h_key_cache_size },
 	{ "neg-cache-size", h_neg_cache_size },
@@ -839,6 +851,7 @@ conf_create(const char* name, struct config_file* cfg)
 	conf->max_reflect_views = VPNDNS_DEFAULT_MAX_REFLECT_VIEWS;
 	conf->view_max_inflight = VPNDNS_DEFAULT_VIEW_MAX_INFLIGHT_PCT;
 	conf->view_max_inflight_pct = 1;
+	conf->view_fail_timeout = VPNDNS_DEFAULT_VIEW_FAIL_TIMEOUT;
 	if(!(conf->file = strdup(name)) || !vpndns_policy_conf_init(conf)) {
 		vpndns_conf_delete(conf);
 		return NULL;

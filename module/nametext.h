@@ -10,10 +10,11 @@
  * \file
  *
  * The text of a wire-format name that nxdomain-regex patterns match,
- * log lines show and vpndns_lookup prints.  Unbound's dname_str() stops
- * before the last label of a name near the 255-byte limit and writes
- * '&' instead, so a pattern anchored at the end would miss exactly the
- * longest names, the ones tunnelling tools send.  This conversion writes
+ * log lines show and vpndns_lookup prints.  Unbound 1.17's dname_str()
+ * stops before the last label of a name of 255 bytes and writes '&'
+ * instead, so a pattern anchored at the end would miss exactly the
+ * longest names, the ones tunnelling tools send; and every release's
+ * writes '?' for any byte but letters, digits, '-', '_' and '*'.  This conversion writes
  * every label of every legal name, into a buffer sized for the worst
  * case, and escapes the bytes that would make the text ambiguous or
  * unsafe in a log line.

@@ -45,7 +45,8 @@ stats_view(struct vpndns_view* view, void* arg)
 		"vpndns.view.%s.forwarder_errors=%lu\n"
 		"vpndns.view.%s.egress_vetoed=%lu\n"
 		"vpndns.view.%s.inflight=%lu\n"
-		"vpndns.view.%s.inflight_limited=%lu\n",
+		"vpndns.view.%s.inflight_limited=%lu\n"
+		"vpndns.view.%s.fail_timeouts=%lu\n",
 		view->name, (unsigned long)(sum.queries - b->queries),
 		view->name, (unsigned long)(sum.cachehits - b->cachehits),
 		view->name, (unsigned long)(sum.blocked - b->blocked),
@@ -56,7 +57,9 @@ stats_view(struct vpndns_view* view, void* arg)
 			b->egress_vetoed),
 		view->name, (unsigned long)sum.inflight,
 		view->name, (unsigned long)(sum.inflight_limited -
-			b->inflight_limited));
+			b->inflight_limited),
+		view->name, (unsigned long)(sum.fail_timeouts -
+			b->fail_timeouts));
 	if(w->reset)
 		*b = sum;
 	if(view->def_index < 0)

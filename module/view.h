@@ -56,6 +56,8 @@ struct vpndns_view_stats {
 	/** misses answered SERVFAIL at once because the view had
 	 * view-max-inflight queries in flight in the thread */
 	size_t inflight_limited;
+	/** clients answered SERVFAIL at view-fail-timeout */
+	size_t fail_timeouts;
 };
 
 /**

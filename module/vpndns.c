@@ -16,6 +16,7 @@
  * here and never reaches the iterator: vpndns fails closed.
  */
 #include "config.h"
+#include "vpndns/failfast.h"
 #include "vpndns/vpndns.h"
 #include "vpndns/conf.h"
 #include "vpndns/view.h"
@@ -253,8 +254,7 @@ vpndns_deinit(struct module_env* env, int id)
 	env->modinfo[id] = NULL;
 }
 
-/** Finish a query here with an rcode and an EDE. */
-static void
+void
 vpndns_answer_error(struct module_qstate* qstate, int id, int rcode,
 	int ede, const char* text)
 {
@@ -326,54 +326,6 @@ vpndns_handoff_taken(struct vpndns_env* ve, struct module_qstate* qstate,
 	return taken;
 }
 
-/** The bound on a view's queries in flight in one worker thread, from
- * view-max-inflight; 0 for no bound. */
-static size_t
-vpndns_inflight_bound(struct vpndns_conf* conf, struct config_file* cfg)
-{
-	size_t n = conf->view_max_inflight;
-	if(conf->view_max_inflight_pct) {
-		n = (size_t)cfg->num_queries_per_thread * n / 100;
-		if(n < 1)
-			n = 1;
-	}
-	return n;
-}
-
-/**
- * Count a cache miss among its view's queries in flight in this thread,
- * or, when the view holds its bound already, answer it SERVFAIL with
- * EDE 22 at once.  Unbound's request list is shared by every view: a
- * view whose forwarders are dead or slow would otherwise fill it with
- * queries that wait until discard-timeout, and the other views' queries
- * would be dropped or jostled out.
- * @return false if the query was answered.
- */
-static int
-vpndns_inflight_admit(struct vpndns_qstate* vq, struct vpndns_view* view,
-	struct module_qstate* qstate, int id)
-{
-	struct vpndns_view_stats* st;
-	size_t bound = vpndns_inflight_bound(view->set->conf,
-		qstate->env->cfg);
-	if(vpndns_thread_num(qstate->env) < 0)
-		return 1; /* not a worker thread: no request list */
-	st = vpndns_view_stats_get(view, qstate->env);
-	if(bound && VPNDNS_READ(st->inflight) >= bound &&
-		!vpndns_guard_off("fairness")) {
-		VPNDNS_STAT_INC(st->inflight_limited);
-		VPNDNS_STAT_INC(st->servfail);
-		vpndns_answer_error(qstate, id, LDNS_RCODE_SERVFAIL,
-			LDNS_EDE_NO_REACHABLE_AUTHORITY, "vpndns: too many "
-			"queries of the view in flight");
-		return 0;
-	}
-	/* one writer, this thread; the stats output reads it */
-	VPNDNS_STAT_INC(st->inflight);
-	vq->inflight = st;
-	return 1;
-}
-
 /** Handle a new query: find its view and move it into the view. */
 static void
 vpndns_op_new(struct vpndns_env* ve, struct vpndns_snap* snap,
@@ -430,6 +382,7 @@ vpndns_op_new(struct vpndns_env* ve, struct vpndns_snap* snap,
 	vq->counted = 1;
 	__atomic_add_fetch(&snap->inflight, 1, __ATOMIC_SEQ_CST);
 	vq->snap = snap;
+	vpndns_failfast_start(vq, view, qstate);
 	qstate->ext_state[id] = module_wait_module;
 }
 
@@ -491,6 +444,7 @@ vpndns_op_done(struct vpndns_env* ve, struct vpndns_snap* snap,
 		qstate->ext_state[id] = module_error;
 		return;
 	}
+	vpndns_failfast_stop(vq);
 	if(vq->blocked_list || (rcode != LDNS_RCODE_SERVFAIL &&
 		(qstate->return_msg || qstate->return_rcode !=
 		LDNS_RCODE_NOERROR))) {
@@ -559,12 +513,7 @@ vpndns_clear(struct module_qstate* qstate, int id)
 		__atomic_sub_fetch(&vq->snap->inflight, 1, __ATOMIC_SEQ_CST);
 		vq->snap = NULL;
 	}
-	if(vq->inflight) {
-		/* the thread that counted it: the mesh is per thread */
-		VPNDNS_WRITE(vq->inflight->inflight,
-			VPNDNS_READ(vq->inflight->inflight) - 1);
-		vq->inflight = NULL;
-	}
+	vpndns_failfast_release(vq);
 	/* the state itself lives in the query region */
 	qstate->minfo[id] = NULL;
 }

@@ -8,8 +8,11 @@
 # bound SERVFAIL with EDE 22 at once: every one of b's queries is
 # answered by b's forwarder, the flood gets SERVFAIL with EDE 22, the
 # view's stats count it, and no name crosses to the other view's
-# forwarder.  Negative control: with view-max-inflight: 0 (no bound) b's
-# queries are lost again.
+# forwarder.  The first query to the silent view is answered SERVFAIL
+# with EDE 22 after view-fail-timeout, while it goes on asking the
+# forwarder; once the forwarder answers again, so does the view.
+# Negative controls: with view-max-inflight: 0 (no bound) b's queries are
+# lost again; with the failtimer guard off the first query gets no reply.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/vpnlib.sh"
 
@@ -86,10 +89,33 @@ run() {
 	wait "$fpid"
 	FLOOD=$(cat "$E2E_TMP/flood.$tag")
 }
+
 stat() { uctl stats_noreset | sed -n "s/^vpndns\\.view\\.$1=//p"; }
+# silent NAME: pq as a's client, timing it; sets R and MS
+silent() {
+	local t0=$(date +%s%N)
+	R=$(pq $A "$1" A --timeout 4)
+	MS=$((($(date +%s%N) - t0) / 1000000))
+}
 
 conf
 unbound_start "$E2E_TMP/ub.conf" || { e2e_finish; exit 1; }
+# the first query to the silent view: view-fail-timeout (1500 ms) answers
+# it, and the query goes on probing the forwarder
+silent first.silent.example
+assert_eq "fail timeout: first query to the silent view gets SERVFAIL, EDE 22" "SERVFAIL 22" "$(r_status "$R") $(r_ede "$R")"
+check "fail timeout: after view-fail-timeout, well before 4 s ($MS ms)" test "$MS" -ge 1400 -a "$MS" -lt 3000
+n=$(fake_log_count fa 'first\.silent\.example\.')
+sleep 1.5
+assert_eq "fail timeout: the query goes on, a's forwarder keeps being asked" yes \
+	"$( (($(fake_log_count fa 'first\.silent\.example\.') > n)) && echo yes || echo "no, $n")"
+assert_eq "fail timeout: counted in vpndns.view.a.fail_timeouts" 1 "$(stat a.fail_timeouts)"
+fake_mode fa normal
+assert_eq "fail timeout: the tunnel is back, the view answers" "NOERROR 192.0.2.5" \
+	"$(r_status "$(pq $A back.silent.example)") $(r_ans "$(pq $A back.silent.example)")"
+fake_mode fa
+fake_log_clear fa
+
 run bounded
 echo "# bounded: b answered $ANSWERED of 20; flood: $FLOOD"
 assert_eq "bounded: b's 20 queries all answered during the flood" 20 "$ANSWERED"
@@ -97,17 +123,39 @@ assert_eq "bounded: b's forwarder saw b's 20 names" 20 "$(fake_log_count fb '^.*
 n=$(sed -n 's/.*servfail_ede22 \([0-9]*\).*/\1/p' <<<"$FLOOD")
 assert_eq "bounded: the flood got SERVFAIL with EDE 22 at once" yes "$( ((n > 0)) && echo yes || echo "no: $FLOOD")"
 lim=$(stat a.inflight_limited)
-assert_eq "bounded: vpndns.view.a.inflight_limited counts them" yes "$( ((lim >= n && n > 0)) && echo yes || echo "no: $lim")"
+ft=$(stat a.fail_timeouts)
+# every SERVFAIL of the flood: at the bound, or after view-fail-timeout
+# (the first query of the script had one of those too)
+assert_eq "bounded: inflight_limited and fail_timeouts count them" yes \
+	"$( ((lim > 0 && lim + ft - 1 == n)) && echo yes || echo "no: $lim + $ft - 1 != $n")"
 assert_eq "bounded: view b never limited" 0 "$(stat b.inflight_limited)"
 assert_eq "bounded: b's names never reached a's forwarder" 0 "$(fake_log_count fa 'bounded\.example\. A' )"
 assert_eq "bounded: the flood never reached b's forwarder" 0 "$(fake_log_count fb 'flood\.example\.')"
-wait_until 5 sh -c "[ \"\$('$UNBOUND_CONTROL' -c '$E2E_TMP/ub.conf' stats_noreset | sed -n 's/^vpndns\\.view\\.a\\.inflight=//p')\" = 0 ]"
-assert_eq "bounded: view a's in-flight gauge back to 0 after the flood" 0 "$(stat a.inflight)"
+n=$(stat a.inflight)
+assert_eq "bounded: view a holds at most its bound, 16, in flight ($n)" yes "$( ((n <= 16)) && echo yes || echo no)"
+assert_match "bounded: Unbound's request list never held more than 17" \
+	"requestlist max (1[0-7]|[0-9]) " "$(uctl stats_noreset | sed -n 's/^total\.requestlist\.max=\(.*\)/requestlist max \1 /p')"
 
 # a bad value is refused with file:line, the old configuration serves
 conf "view-max-inflight: 150%"
 out=$(uctl vpndns_reload)
 assert_match "view-max-inflight: 150% refused with file:line" "vpndns.conf:5: .*1 to 100" "$out"
+
+# negative control of the fail timeout: its guard off, no reply at all
+conf
+if have_testhooks; then
+	unbound_start_as testhooks "" "$E2E_TMP/ub.conf"
+	silent on.silent.example
+	assert_eq "test-hooks build, guards on: SERVFAIL, EDE 22 in time" "SERVFAIL 22" \
+		"$(r_status "$R") $(r_ede "$R")"
+	unbound_start_as testhooks failtimer "$E2E_TMP/ub.conf"
+	silent nf.silent.example
+	assert_eq "negative control (failtimer off): the first query gets no reply in 4 s" \
+		"NOREPLY" "$(r_status "$R")"
+	unbound_stop
+else
+	assert_eq "test-hooks build present for the negative control" yes no
+fi
 
 # negative control: no bound
 conf "view-max-inflight: 0"

@@ -21,7 +21,8 @@ N=${RC_N:-30}                 # queries in flight across the reloads
 fake_start old 127.0.17.3 "$FP" --mode slow:3000
 fake_start new 127.0.17.4 "$FP"
 conf() { # FORWARDER
-	write_vpndns_conf "$E2E_TMP/vpndns.conf" "view: a $1@$FP" "client: $A/32 a"
+	write_vpndns_conf "$E2E_TMP/vpndns.conf" "view: a $1@$FP" "client: $A/32 a" \
+		"view-fail-timeout: 0"
 }
 conf 127.0.17.3
 # reload: start a full reload and wait until it is done (bounded)

@@ -338,6 +338,10 @@ START_TEST(test_view_max_inflight)
 	assert_inflight("view-max-inflight: 40\n", 40, 0);
 	assert_inflight("view-max-inflight: 10%\nview-max-inflight: 0\n", 0, 0);
 	assert_inflight("view-max-inflight: 100%\n", 100, 1);
+	assert_rejected("view-fail-timeout: 3600001\n",
+		"t.conf:1: expected a number from 0 to 3600000, got '3600001'");
+	assert_rejected("view-fail-timeout: 1.5s\n",
+		"t.conf:1: expected a number from 0 to 3600000, got '1.5s'");
 	assert_rejected("view-max-inflight: 150%\n",
 		"t.conf:1: expected a number from 1 to 100, got '150'");
 	assert_rejected("view-max-inflight: 0%\n",
