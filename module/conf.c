@@ -851,7 +851,7 @@ conf_create(const char* name, struct config_file* cfg)
 	conf->max_reflect_views = VPNDNS_DEFAULT_MAX_REFLECT_VIEWS;
 	conf->view_max_inflight = VPNDNS_DEFAULT_VIEW_MAX_INFLIGHT_PCT;
 	conf->view_max_inflight_pct = 1;
-	conf->view_fail_timeout = VPNDNS_DEFAULT_VIEW_FAIL_TIMEOUT;
+	conf->view_fail_timeout = VPNDNS_VIEW_FAIL_TIMEOUT_AUTO;
 	if(!(conf->file = strdup(name)) || !vpndns_policy_conf_init(conf)) {
 		vpndns_conf_delete(conf);
 		return NULL;

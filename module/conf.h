@@ -28,8 +28,8 @@ struct vpndns_out;
 #define VPNDNS_DEFAULT_MAX_REFLECT_VIEWS 1024
 /** default view-max-inflight: this percentage of num-queries-per-thread */
 #define VPNDNS_DEFAULT_VIEW_MAX_INFLIGHT_PCT 25
-/** default view-fail-timeout, milliseconds */
-#define VPNDNS_DEFAULT_VIEW_FAIL_TIMEOUT 1500
+/** view-fail-timeout not set: 100 ms below discard-timeout */
+#define VPNDNS_VIEW_FAIL_TIMEOUT_AUTO -1
 
 /** An upstream server of a view or of a domain-forward. */
 struct vpndns_server {
@@ -145,7 +145,8 @@ struct vpndns_conf {
 	size_t view_max_inflight;
 	/** view_max_inflight is a percentage */
 	int view_max_inflight_pct;
-	/** view-fail-timeout in milliseconds, 0 for none */
+	/** view-fail-timeout in milliseconds, 0 for none, or
+	 * VPNDNS_VIEW_FAIL_TIMEOUT_AUTO */
 	int view_fail_timeout;
 	/** the policy part: blocklists, static records, overrides */
 	struct vpndns_policy_conf* policy;

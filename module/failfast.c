@@ -64,14 +64,18 @@ vpndns_inflight_admit(struct vpndns_qstate* vq, struct vpndns_view* view,
 }
 
 /** The fail timeout in milliseconds, kept below discard-timeout, after
- * which Unbound sends nothing at all; 0 for none. */
+ * which Unbound sends nothing at all; 0 for none.  Not set, it is 100 ms
+ * below discard-timeout, so a client gets SERVFAIL where it would have
+ * got nothing, and none when discard-timeout is 0 (late replies are
+ * sent then). */
 static int
 failfast_timeout(struct vpndns_conf* conf, struct config_file* cfg)
 {
-	int ms = conf->view_fail_timeout;
-	if(ms > 0 && cfg->discard_timeout > 0 && ms >= cfg->discard_timeout)
-		ms = cfg->discard_timeout > 100 ? cfg->discard_timeout - 100 :
-			1;
+	int ms = conf->view_fail_timeout, d = cfg->discard_timeout;
+	if(ms == VPNDNS_VIEW_FAIL_TIMEOUT_AUTO)
+		ms = d;
+	if(ms > 0 && d > 0 && ms >= d - 100)
+		ms = d > 100 ? d - 100 : 1;
 	return ms;
 }
 

@@ -331,6 +331,17 @@ assert_inflight(const char* text, size_t want, int pct)
 	vpndns_conf_delete(conf);
 }
 
+/** Assert the view-fail-timeout a text parses to (-1: not set). */
+static void
+conf_fail_timeout(const char* text, int want)
+{
+	int nerr;
+	struct vpndns_conf* conf = parse(text, &nerr);
+	ck_assert_ptr_nonnull(conf);
+	ck_assert_int_eq(conf->view_fail_timeout, want);
+	vpndns_conf_delete(conf);
+}
+
 START_TEST(test_view_max_inflight)
 {
 	/* the default: a quarter of num-queries-per-thread */
@@ -338,6 +349,9 @@ START_TEST(test_view_max_inflight)
 	assert_inflight("view-max-inflight: 40\n", 40, 0);
 	assert_inflight("view-max-inflight: 10%\nview-max-inflight: 0\n", 0, 0);
 	assert_inflight("view-max-inflight: 100%\n", 100, 1);
+	conf_fail_timeout("", -1);
+	conf_fail_timeout("view-fail-timeout: 0\n", 0);
+	conf_fail_timeout("view-fail-timeout: 2500\n", 2500);
 	assert_rejected("view-fail-timeout: 3600001\n",
 		"t.conf:1: expected a number from 0 to 3600000, got '3600001'");
 	assert_rejected("view-fail-timeout: 1.5s\n",
