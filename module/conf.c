@@ -614,6 +614,36 @@ h_log_blocked(struct conf_parser* p, int argc, char** argv)
 	return conf_yesno(argc, argv, &p->conf->log_blocked);
 }
 
+/** view-max-inflight: <n> | <percent>% */
+static const char*
+h_view_max_inflight(struct conf_parser* p, int argc, char** argv)
+{
+	size_t len = argc == 1 ? strlen(argv[0]) : 0;
+	char num[16], *pct[1];
+	if(len < 2 || argv[0][len-1] != '%' || len > sizeof(num)) {
+		p->conf->view_max_inflight_pct = 0;
+		return conf_count(p, argc, argv, 0, 1000000,
+			&p->conf->view_max_inflight);
+	}
+	/* the number without its '%' */
+	memcpy(num, argv[0], len-1);
+	num[len-1] = 0;
+	pct[0] = num;
+	p->conf->view_max_inflight_pct = 1;
+	return conf_count(p, 1, pct, 1, 100, &p->conf->view_max_inflight);
+}
+
+/** view-fail-timeout: <milliseconds> */
+static const char*
+h_view_fail_timeout(struct conf_parser* p, int argc, char** argv)
+{
+	size_t v = 0;
+	const char* err = conf_count(p, argc, argv, 0, 3600000, &v);
+	if(!err)
+		p->conf->view_fail_timeout = (int)v;
+	return err;
+}
+
 /** A keyword and its handler. */
 struct conf_keyword {
 	/** keyword without the colon */
@@ -638,6 +668,8 @@ static const struct conf_keyword conf_keywords[] = {
 	{ "max-reflect-views", h_max_reflect_views },
 	{ "log-blocked", h_log_blocked },
 	{ "health-down-after", h_health_down_after },
+	{ "view-max-inflight", h_view_max_inflight },
+	{ "view-fail-timeout", h_view_fail_timeout },
 	{ "view-validate", h_view_validate },
 	{ "key-cache-size", h_key_cache_size },
 	{ "neg-cache-size", h_neg_cache_size },
@@ -828,6 +860,9 @@ conf_create(const char* name, struct config_file* cfg)
 	conf->neg_cache_size = cfg ? cfg->neg_cache_size : 1024*1024;
 	conf->max_reflect_views = VPNDNS_DEFAULT_MAX_REFLECT_VIEWS;
 	conf->health_down_after = VPNDNS_DEFAULT_HEALTH_DOWN_AFTER;
+	conf->view_max_inflight = VPNDNS_DEFAULT_VIEW_MAX_INFLIGHT_PCT;
+	conf->view_max_inflight_pct = 1;
+	conf->view_fail_timeout = VPNDNS_VIEW_FAIL_TIMEOUT_AUTO;
 	if(!(conf->file = strdup(name)) || !vpndns_policy_conf_init(conf)) {
 		vpndns_conf_delete(conf);
 		return NULL;

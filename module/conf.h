@@ -26,6 +26,10 @@ struct vpndns_out;
 
 /** default size limit of the reflect view table */
 #define VPNDNS_DEFAULT_MAX_REFLECT_VIEWS 1024
+/** default view-max-inflight: this percentage of num-queries-per-thread */
+#define VPNDNS_DEFAULT_VIEW_MAX_INFLIGHT_PCT 25
+/** view-fail-timeout not set: 100 ms below discard-timeout */
+#define VPNDNS_VIEW_FAIL_TIMEOUT_AUTO -1
 
 /** An upstream server of a view or of a domain-forward. */
 struct vpndns_server {
@@ -138,6 +142,15 @@ struct vpndns_conf {
 	size_t neg_cache_size;
 	/** log a line for every blocked query */
 	int log_blocked;
+	/** view-max-inflight: queries of one view a worker thread holds in
+	 * its request list at once; a number, or a percentage of
+	 * num-queries-per-thread when view_max_inflight_pct; 0 for no bound */
+	size_t view_max_inflight;
+	/** view_max_inflight is a percentage */
+	int view_max_inflight_pct;
+	/** view-fail-timeout in milliseconds, 0 for none, or
+	 * VPNDNS_VIEW_FAIL_TIMEOUT_AUTO */
+	int view_fail_timeout;
 	/** the policy part: blocklists, static records, overrides */
 	struct vpndns_policy_conf* policy;
 	/** read by the daemon, which runs inside its chroot: files named

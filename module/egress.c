@@ -20,6 +20,7 @@
 #include "vpndns/view.h"
 #include "vpndns/conf.h"
 #include "vpndns/policy.h"
+#include "vpndns/nametext.h"
 #include "util/log.h"
 #include "util/net_help.h"
 #include "util/data/dname.h"
@@ -85,10 +86,10 @@ egress_veto(struct vpndns_view* view, struct module_env* env,
 	struct query_info* qinfo, struct sockaddr_storage* addr,
 	socklen_t addrlen, const char* why)
 {
-	char name[LDNS_MAX_DOMAINLEN+1], a[128];
+	char name[VPNDNS_NAME_TEXT_SIZE], a[128];
 	if(view)
 		VPNDNS_STAT_INC(vpndns_view_stats_get(view, env)->egress_vetoed);
-	dname_str(qinfo->qname, name);
+	(void)vpndns_name_text(qinfo->qname, name, 1);
 	addr_to_str(addr, addrlen, a, sizeof(a));
 	log_warn("vpndns: egress veto: %s to %s port %d (view %s): %s", name,
 		a, ntohs(((struct sockaddr_in*)addr)->sin_port),

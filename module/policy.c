@@ -29,6 +29,7 @@
 #include "vpndns/listparse.h"
 #include "vpndns/out.h"
 #include "vpndns/compat.h"
+#include "vpndns/nametext.h"
 #include "util/log.h"
 #include "util/regional.h"
 #include "util/net_help.h"
@@ -645,16 +646,13 @@ static int
 policy_name_regex(struct vpndns_policy* policy, uint8_t* name,
 	struct policy_match* m)
 {
-	char text[LDNS_MAX_DOMAINLEN+1];
+	char text[VPNDNS_NAME_TEXT_SIZE];
 	struct vpndns_regex_def* r;
-	size_t len;
 	if(!policy->pc->regexes)
 		return 0;
-	dname_str(name, text);
-	/* the patterns see the name without the trailing dot */
-	len = strlen(text);
-	if(len > 1 && text[len-1] == '.')
-		text[len-1] = 0;
+	/* the whole name, however long: the patterns see it without the
+	 * trailing dot */
+	(void)vpndns_name_text(name, text, 0);
 	for(r = policy->pc->regexes; r; r = r->next) {
 		if(regexec(&r->re, text, 0, NULL, 0) == 0) {
 			m->verdict = policy_regex;
@@ -855,10 +853,10 @@ policy_log(struct vpndns_policy* policy, struct vpndns_view* view,
 	struct sockaddr_storage* addr, socklen_t addrlen,
 	struct query_info* qinfo, const char* why)
 {
-	char name[LDNS_MAX_DOMAINLEN+1], a[128];
+	char name[VPNDNS_NAME_TEXT_SIZE], a[128];
 	if(!policy->log_blocked)
 		return;
-	dname_str(qinfo->qname, name);
+	(void)vpndns_name_text(qinfo->qname, name, 1);
 	if(addr)
 		addr_to_str(addr, addrlen, a, sizeof(a));
 	else	snprintf(a, sizeof(a), "-");
@@ -1414,7 +1412,7 @@ vpndns_policy_explain(struct vpndns_policy* policy, struct vpndns_conf* conf,
 	struct vpndns_view* view, struct sockaddr_storage* addr,
 	socklen_t addrlen, uint8_t* name, size_t namelen, struct vpndns_out* out)
 {
-	char text[LDNS_MAX_DOMAINLEN+1];
+	char text[VPNDNS_NAME_TEXT_SIZE];
 	struct query_info qinfo;
 	struct policy_match m;
 	struct vpndns_domain_fwd* d, *best = NULL;
@@ -1423,7 +1421,7 @@ vpndns_policy_explain(struct vpndns_policy* policy, struct vpndns_conf* conf,
 	qinfo.qname_len = namelen;
 	qinfo.qtype = LDNS_RR_TYPE_A;
 	qinfo.qclass = LDNS_RR_CLASS_IN;
-	dname_str(name, text);
+	(void)vpndns_name_text(name, text, 1);
 	if(policy_exempt(policy, addr, addrlen))
 		vpndns_out_printf(out, "client is exempt from blocking\n");
 	if(policy_check(policy, view, addr, addrlen, &qinfo, &m)) {

@@ -141,7 +141,15 @@ reload_reclaim_snaps(struct vpndns_env* ve)
 }
 
 /** Free what can be freed; call with reload_lock held.  Returns true
- * when nothing is left that only waits for the threads to leave. */
+ * when nothing is left that only waits for the threads to leave.
+ *
+ * Retired view sets are freed oldest first, and none while an older one
+ * is kept.  A view that took over an older view's caches and counters
+ * owns them, but the older view's queries still in flight use them
+ * through the older view; when a later reload retires the owner with no
+ * query of its own, freeing it then would free the caches under those
+ * queries.  Caches only move from older sets to newer ones, so once
+ * every older set is gone no query can reach a set's caches any more. */
 static int
 reload_reclaim(struct vpndns_env* ve)
 {
@@ -149,13 +157,12 @@ reload_reclaim(struct vpndns_env* ve)
 	int done = reload_reclaim_snaps(ve);
 	while(*p) {
 		struct vpndns_views* v = *p;
-		if(reload_quiescent(ve, v->retire_epoch) && __atomic_load_n(
-			&v->inflight, __ATOMIC_SEQ_CST) == 0 &&
-			!reload_views_referenced(ve, v)) {
-			*p = v->next_retired;
-			vpndns_views_delete(v);
-		} else
-			p = &v->next_retired;
+		if(!reload_quiescent(ve, v->retire_epoch) || __atomic_load_n(
+			&v->inflight, __ATOMIC_SEQ_CST) != 0 ||
+			reload_views_referenced(ve, v))
+			break;
+		*p = v->next_retired;
+		vpndns_views_delete(v);
 	}
 #ifdef __GLIBC__
 	/* give the old lists' memory back to the system */

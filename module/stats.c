@@ -48,7 +48,10 @@ stats_view(struct vpndns_view* view, void* arg)
 		"vpndns.view.%s.blocked=%lu\n"
 		"vpndns.view.%s.servfail=%lu\n"
 		"vpndns.view.%s.forwarder_errors=%lu\n"
-		"vpndns.view.%s.egress_vetoed=%lu\n",
+		"vpndns.view.%s.egress_vetoed=%lu\n"
+		"vpndns.view.%s.inflight=%lu\n"
+		"vpndns.view.%s.inflight_limited=%lu\n"
+		"vpndns.view.%s.fail_timeouts=%lu\n",
 		view->name, (unsigned long)(sum.queries - b->queries),
 		view->name, (unsigned long)(sum.cachehits - b->cachehits),
 		view->name, (unsigned long)(sum.blocked - b->blocked),
@@ -56,7 +59,12 @@ stats_view(struct vpndns_view* view, void* arg)
 		view->name, (unsigned long)(sum.forwarder_errors -
 			b->forwarder_errors),
 		view->name, (unsigned long)(sum.egress_vetoed -
-			b->egress_vetoed));
+			b->egress_vetoed),
+		view->name, (unsigned long)sum.inflight,
+		view->name, (unsigned long)(sum.inflight_limited -
+			b->inflight_limited),
+		view->name, (unsigned long)(sum.fail_timeouts -
+			b->fail_timeouts));
 	/* gauges: never reset */
 	vpndns_out_printf(w->out, "vpndns.view.%s.msg_cache_count=%lu\n"
 		"vpndns.view.%s.rrset_cache_count=%lu\n"

@@ -775,6 +775,9 @@ vpndns_view_stats_sum(struct vpndns_view* view, struct vpndns_view_stats* sum)
 		sum->servfail += VPNDNS_READ(st->servfail);
 		sum->forwarder_errors += VPNDNS_READ(st->forwarder_errors);
 		sum->egress_vetoed += VPNDNS_READ(st->egress_vetoed);
+		sum->inflight += VPNDNS_READ(st->inflight);
+		sum->inflight_limited += VPNDNS_READ(st->inflight_limited);
+		sum->fail_timeouts += VPNDNS_READ(st->fail_timeouts);
 	}
 }
 

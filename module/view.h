@@ -50,6 +50,14 @@ struct vpndns_view_stats {
 	size_t forwarder_errors;
 	/** upstream sends cancelled by the egress veto */
 	size_t egress_vetoed;
+	/** queries of the view in this thread's request list now (a gauge,
+	 * not reset by the stats output) */
+	size_t inflight;
+	/** misses answered SERVFAIL at once because the view had
+	 * view-max-inflight queries in flight in the thread */
+	size_t inflight_limited;
+	/** clients answered SERVFAIL at view-fail-timeout */
+	size_t fail_timeouts;
 };
 
 /**

@@ -16,6 +16,7 @@
  * here and never reaches the iterator: vpndns fails closed.
  */
 #include "config.h"
+#include "vpndns/failfast.h"
 #include "vpndns/vpndns.h"
 #include "vpndns/conf.h"
 #include "vpndns/view.h"
@@ -253,8 +254,7 @@ vpndns_deinit(struct module_env* env, int id)
 	env->modinfo[id] = NULL;
 }
 
-/** Finish a query here with an rcode and an EDE. */
-static void
+void
 vpndns_answer_error(struct module_qstate* qstate, int id, int rcode,
 	int ede, const char* text)
 {
@@ -363,6 +363,10 @@ vpndns_op_new(struct vpndns_env* ve, struct vpndns_snap* snap,
 			LDNS_EDE_OTHER, "vpndns: out of memory");
 		return;
 	}
+	/* nothing fails after this: the query is counted in its view set
+	 * below, which keeps the counters of vq->inflight allocated */
+	if(!vpndns_inflight_admit(vq, view, qstate, id))
+		return;
 	if(!vpndns_guard_off("env"))
 		qstate->env = venv;
 	if(view->novalidate && qstate->mesh_info &&
@@ -378,6 +382,7 @@ vpndns_op_new(struct vpndns_env* ve, struct vpndns_snap* snap,
 	vq->counted = 1;
 	__atomic_add_fetch(&snap->inflight, 1, __ATOMIC_SEQ_CST);
 	vq->snap = snap;
+	vpndns_failfast_start(vq, view, qstate);
 	qstate->ext_state[id] = module_wait_module;
 }
 
@@ -439,6 +444,7 @@ vpndns_op_done(struct vpndns_env* ve, struct vpndns_snap* snap,
 		qstate->ext_state[id] = module_error;
 		return;
 	}
+	vpndns_failfast_stop(vq);
 	if(vq->blocked_list || (rcode != LDNS_RCODE_SERVFAIL &&
 		(qstate->return_msg || qstate->return_rcode !=
 		LDNS_RCODE_NOERROR))) {
@@ -507,6 +513,7 @@ vpndns_clear(struct module_qstate* qstate, int id)
 		__atomic_sub_fetch(&vq->snap->inflight, 1, __ATOMIC_SEQ_CST);
 		vq->snap = NULL;
 	}
+	vpndns_failfast_release(vq);
 	/* the state itself lives in the query region */
 	qstate->minfo[id] = NULL;
 }

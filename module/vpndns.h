@@ -118,6 +118,13 @@ struct vpndns_qstate {
 	const char* blocked_list;
 	/** true if the query is counted in its view set's inflight */
 	int counted;
+	/** the per-thread counters whose inflight gauge counts the query,
+	 * or NULL; they stay allocated while the query's view set lives */
+	struct vpndns_view_stats* inflight;
+	/** the view-fail-timeout timer, on the worker's event base, or NULL */
+	struct comm_timer* fail_timer;
+	/** the query, for the timer */
+	struct module_qstate* qstate;
 	/** the snapshot the query started with, counted in its inflight
 	 * until the query is cleared; its policy applies to the query to
 	 * the end, together with the current one */
@@ -285,6 +292,26 @@ int vpndns_reflect_cmp(const void* a, const void* b);
 int vpndns_query_response_cb(struct module_qstate* qstate,
 	struct dns_msg* response, int id, void* cb_args);
 
+/**
+ * Finish a query in the module with an rcode and an EDE (the EDE of a
+ * SERVFAIL is added by vpndns_servfail_cb).
+ * @param qstate: the query.
+ * @param id: the module id.
+ * @param rcode: the rcode.
+ * @param ede: the EDE code.
+ * @param text: the EDE text, static.
+ */
+void vpndns_answer_error(struct module_qstate* qstate, int id, int rcode,
+	int ede, const char* text);
+
+/**
+ * The view-fail-timeout timer of a query (failfast.c), a comm_timer
+ * callback; Unbound's function pointer whitelist names it (patch
+ * 0012-fail-timer).
+ * @param arg: the query's vpndns state.
+ */
+void vpndns_fail_timer_cb(void* arg);
+
 /** inplace callback that adds the EDE of a vpndns SERVFAIL */
 int vpndns_servfail_cb(struct query_info* qinfo,
 	struct module_qstate* qstate, struct reply_info* rep, int rcode,
@@ -351,8 +378,9 @@ struct vpndns_env* vpndns_active(void);
  * Test builds only: is a guard switched off?  The environment variable
  * VPNDNS_TEST_GUARD_OFF lists guards to switch off, comma separated:
  * unique_mesh, front, veto, env, exit, snapref, viewlists, ede22,
- * dfprivacy, selfreflect, scope.  Negative-control tests use it to show
- * that each test fails without its guard.  Normal builds have no switch.
+ * dfprivacy, selfreflect, scope, nametext, fairness, failtimer.
+ * Negative-control tests use it to show that each test fails without
+ * its guard.  Normal builds have no switch.
  * @param guard: the guard name.
  * @return true if switched off.
  */

@@ -170,7 +170,7 @@ san_build() {
 	# the Check suites, linked against this tree's libunbound.a
 	if pkg-config --exists check 2>/dev/null; then
 		mkdir -p "$d/test/unit"
-		for t in check_conf check_blockset check_policy check_health; do
+		for t in check_conf check_blockset check_policy check_health check_nametext; do
 			[[ -f $src/test/unit/$t.c ]] || continue
 			# shellcheck disable=SC2046 # pkg-config output is word lists
 			"${NICE[@]}" ${CC:-gcc} $cflags -I"$ub" -DUSE_VPNDNS \

@@ -64,14 +64,17 @@
 #include "iterator/iter_hints.h"
 #include "sldns/sbuffer.h"
 #include "sldns/str2wire.h"
+#include "sldns/wire2str.h"
 #include "sldns/rrdef.h"
 #include "vpndns/compat.h"
 #include "sldns/pkthdr.h"
 
 /** module id of vpndns in the stack */
 #define MOD_ID 0
-/** the NXDOMAIN regex of the policy */
-#define REGEX "^regex[0-9]+\\."
+/** the NXDOMAIN regex of the policy: anchored at the start, and at the
+ * end, where a conversion that drops the last labels of a long name
+ * would miss */
+#define REGEX "^regex[0-9]+\\.|\\.rx$"
 /** list ids: the global list is the first list of the file */
 #define LIST_GLOBAL 1
 /** the view list */
@@ -291,7 +294,7 @@ ref_rep_blocked(int guest, struct reply_info* rep)
 static int
 ref_static_or_regex(struct query_info* q, int exempt, int* is_static)
 {
-	char text[LDNS_MAX_DOMAINLEN+1];
+	char text[LDNS_MAX_DOMAINLEN*4+2];
 	size_t len;
 	*is_static = query_dname_compare(q->qname, static_name) == 0 ||
 		(q->qtype == LDNS_RR_TYPE_PTR && (query_dname_compare(
@@ -301,7 +304,11 @@ ref_static_or_regex(struct query_info* q, int exempt, int* is_static)
 		return 1;
 	if(exempt)
 		return 0;
-	dname_str(q->qname, text);
+	/* sldns's presentation format, the whole name: it differs from
+	 * the module's rendering only in escaping characters that the
+	 * pattern can not match next to a label boundary */
+	(void)sldns_wire2str_dname_buf(q->qname, q->qname_len, text,
+		sizeof(text));
 	len = strlen(text);
 	if(len > 1 && text[len-1] == '.')
 		text[len-1] = 0;

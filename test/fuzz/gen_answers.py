@@ -101,6 +101,12 @@ SEEDS["qname_static_ptr"] = reply("10.2.0.192.in-addr.arpa.", "PTR", [
     ("10.2.0.192.in-addr.arpa.", "PTR", "elsewhere.test.")])
 SEEDS["qname_regex"] = reply("regex7.shop.test.", "A",
                              [("regex7.shop.test.", "A", "192.0.2.11")])
+# names of 254 and 255 wire bytes under the end-anchored pattern "\.rx$":
+# its last label is lost if the text of the name is cut short
+for _size, _last in ((254, 57), (255, 58)):
+    _name = "%s.%s.%s.%s.rx." % ("a" * 63, "b" * 63, "c" * 63, "d" * _last)
+    SEEDS["qname_regex_%d" % _size] = reply(_name, "A",
+                                            [(_name, "A", "192.0.2.11")])
 SEEDS["ttl_override_chain"] = reply("www.ttl.test.", "A", [
     ("www.ttl.test.", "CNAME", "edge.ttl.test."),
     ("edge.ttl.test.", "A", "192.0.2.12")])

@@ -319,6 +319,58 @@ START_TEST(test_read_file_errors)
 }
 END_TEST
 
+/** Assert the view-max-inflight a text parses to. */
+static void
+assert_inflight(const char* text, size_t want, int pct)
+{
+	int nerr;
+	struct vpndns_conf* conf = parse(text, &nerr);
+	ck_assert_ptr_nonnull(conf);
+	ck_assert_uint_eq(conf->view_max_inflight, want);
+	ck_assert_int_eq(conf->view_max_inflight_pct, pct);
+	vpndns_conf_delete(conf);
+}
+
+/** Assert the view-fail-timeout a text parses to (-1: not set). */
+static void
+conf_fail_timeout(const char* text, int want)
+{
+	int nerr;
+	struct vpndns_conf* conf = parse(text, &nerr);
+	ck_assert_ptr_nonnull(conf);
+	ck_assert_int_eq(conf->view_fail_timeout, want);
+	vpndns_conf_delete(conf);
+}
+
+START_TEST(test_view_max_inflight)
+{
+	/* the default: a quarter of num-queries-per-thread */
+	assert_inflight("view: a 192.0.2.1\n", 25, 1);
+	assert_inflight("view-max-inflight: 40\n", 40, 0);
+	assert_inflight("view-max-inflight: 10%\nview-max-inflight: 0\n", 0, 0);
+	assert_inflight("view-max-inflight: 100%\n", 100, 1);
+	conf_fail_timeout("", -1);
+	conf_fail_timeout("view-fail-timeout: 0\n", 0);
+	conf_fail_timeout("view-fail-timeout: 2500\n", 2500);
+	assert_rejected("view-fail-timeout: 3600001\n",
+		"t.conf:1: expected a number from 0 to 3600000, got '3600001'");
+	assert_rejected("view-fail-timeout: 1.5s\n",
+		"t.conf:1: expected a number from 0 to 3600000, got '1.5s'");
+	assert_rejected("view-max-inflight: 150%\n",
+		"t.conf:1: expected a number from 1 to 100, got '150'");
+	assert_rejected("view-max-inflight: 0%\n",
+		"t.conf:1: expected a number from 1 to 100, got '0'");
+	assert_rejected("\nview-max-inflight: %\n",
+		"t.conf:2: expected a number from 0 to 1000000, got '%'");
+	assert_rejected("view-max-inflight: -1\n",
+		"t.conf:1: expected a number from 0 to 1000000, got '-1'");
+	assert_rejected("view-max-inflight: 1 2\n",
+		"t.conf:1: expected one number");
+	assert_rejected("view-max-inflight: 12345678901234567%\n",
+		"t.conf:1: expected a number from 0 to 1000000");
+}
+END_TEST
+
 /** The suite. */
 static Suite*
 conf_suite(void)
@@ -329,6 +381,7 @@ conf_suite(void)
 	tcase_add_test(tc, test_ipv6_and_tls);
 	tcase_add_test(tc, test_domain_forward);
 	tcase_add_test(tc, test_cache_options);
+	tcase_add_test(tc, test_view_max_inflight);
 	tcase_add_test(tc, test_errors_name_line);
 	tcase_add_test(tc, test_all_errors_reported);
 	tcase_add_test(tc, test_generated_names_unique);

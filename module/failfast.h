@@ -1,0 +1,71 @@
+/*
+ * vpndns/failfast.h - one view's outage does not hold the others' places.
+ *
+ * Copyright (c) 2026, the vpndns contributors. All rights reserved.
+ *
+ * This software is open source; see the LICENSE file for the BSD license.
+ */
+
+/**
+ * \file
+ *
+ * Unbound's request list (num-queries-per-thread) is shared by every
+ * view, and a query to a silent forwarder holds its place until the
+ * iterator gives up, long after discard-timeout has made its reply
+ * undeliverable.  Two bounds keep a dead tunnel from starving the other
+ * views and from leaving its own clients without an answer:
+ * - view-max-inflight: a view's cache misses in flight per worker
+ *   thread; a miss beyond it is answered SERVFAIL with EDE 22 at once;
+ * - view-fail-timeout: a client of a query still unanswered after that
+ *   time gets SERVFAIL with EDE 22 (or stale data, with serve-expired),
+ *   while the query itself goes on, so that the forwarder keeps being
+ *   probed and a late answer still fills the view's cache.
+ *
+ * Everything here runs on the worker thread that owns the query: the
+ * counters have one writer, and the timer fires on that worker's event
+ * base.
+ */
+
+#ifndef VPNDNS_FAILFAST_H
+#define VPNDNS_FAILFAST_H
+struct vpndns_qstate;
+struct vpndns_view;
+struct module_qstate;
+
+/**
+ * Count a cache miss among its view's queries in flight in this thread,
+ * or, when the view holds its bound already, answer it SERVFAIL with
+ * EDE 22 at once.  Unbound's request list is shared by every view: a
+ * view whose forwarders are dead or slow would otherwise fill it with
+ * queries that wait until discard-timeout, and the other views' queries
+ * would be dropped or jostled out.
+ * @return false if the query was answered.
+ */
+int vpndns_inflight_admit(struct vpndns_qstate* vq, struct vpndns_view* view,
+	struct module_qstate* qstate, int id);
+
+/**
+ * Start the view-fail-timeout timer of a client query that was moved into
+ * its view.  Nothing is started for internal queries, when the setting
+ * is 0, or when no timer can be made (the query then waits as before).
+ * @param vq: the query's vpndns state (in the query region).
+ * @param view: its view.
+ * @param qstate: the query.
+ */
+void vpndns_failfast_start(struct vpndns_qstate* vq, struct vpndns_view* view,
+	struct module_qstate* qstate);
+
+/**
+ * The query is answered: stop its timer.
+ * @param vq: the query's vpndns state.
+ */
+void vpndns_failfast_stop(struct vpndns_qstate* vq);
+
+/**
+ * The query is cleared: stop its timer and release its place among the
+ * view's queries in flight.
+ * @param vq: the query's vpndns state.
+ */
+void vpndns_failfast_release(struct vpndns_qstate* vq);
+
+#endif /* VPNDNS_FAILFAST_H */
