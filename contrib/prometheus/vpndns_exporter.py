@@ -47,6 +47,13 @@ VIEW_COUNTERS = {
                          "Forwarder failures seen by the view."),
     "egress_vetoed": ("vpndns_view_egress_vetoed_total",
                       "Upstream sends cancelled by the egress veto."),
+    "inflight_limited": ("vpndns_view_inflight_limited_total",
+                         "Cache misses answered SERVFAIL at once because "
+                         "the view had view-max-inflight queries in "
+                         "flight."),
+    "fail_timeouts": ("vpndns_view_fail_timeouts_total",
+                      "Clients answered by view-fail-timeout before the "
+                      "forwarders did."),
 }
 
 # per-view gauges of "stats": key -> (metric, extra labels, help)
@@ -61,6 +68,8 @@ VIEW_GAUGES = {
                         "Bytes used by the view's caches."),
     "list_names": ("vpndns_view_list_names", {},
                    "Names in the view's own lists (view-blocklist)."),
+    "inflight": ("vpndns_view_inflight", {},
+                 "Cache misses of the view in flight now."),
 }
 
 # totals of "stats": key -> (metric, help)
