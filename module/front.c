@@ -23,6 +23,7 @@
  */
 #include "config.h"
 #include "vpndns/vpndns.h"
+#include "vpndns/queryid.h"
 #include "vpndns/view.h"
 #include "vpndns/policy.h"
 #include "vpndns/memo.h"
@@ -54,15 +55,6 @@ enum front_cache_result {
 	/** answered, and the entry wants a prefetch */
 	front_cache_prefetch
 };
-
-uint16_t
-vpndns_query_id(sldns_buffer* pkt)
-{
-	uint16_t id;
-	/* the encoders take the ID as it is on the wire */
-	memcpy(&id, sldns_buffer_begin(pkt), sizeof(id));
-	return id;
-}
 
 /** Encode an error with an EDE into the packet. */
 static void

@@ -21,6 +21,7 @@
  */
 #include "config.h"
 #include "vpndns/policy.h"
+#include "vpndns/queryid.h"
 #include "vpndns/policy_conf.h"
 #include "vpndns/conf.h"
 #include "vpndns/view.h"

@@ -209,12 +209,6 @@ enum vpndns_front_result vpndns_worker_front(struct module_env* env,
 	struct comm_reply* repinfo, struct sldns_buffer* pkt,
 	struct regional* scratch);
 
-/**
- * The query ID of a packet, in wire order, as Unbound's encoders take it.
- * @param pkt: the query packet.
- * @return the ID.
- */
-uint16_t vpndns_query_id(struct sldns_buffer* pkt);
 
 /**
  * The egress veto, called before every upstream send.
