@@ -19,7 +19,6 @@
 #include <ctype.h>
 #include <stdarg.h>
 #include "vpndns/conf.h"
-#include "vpndns/health.h"
 #include "vpndns/policy_conf.h"
 #include "vpndns/out.h"
 #include "util/log.h"

@@ -26,6 +26,9 @@ struct vpndns_out;
 
 /** default size limit of the reflect view table */
 #define VPNDNS_DEFAULT_MAX_REFLECT_VIEWS 1024
+/** Default of health-down-after: seconds without a good answer, after a
+ * failure, before a view is called down. */
+#define VPNDNS_DEFAULT_HEALTH_DOWN_AFTER 30
 /** default view-max-inflight: this percentage of num-queries-per-thread */
 #define VPNDNS_DEFAULT_VIEW_MAX_INFLIGHT_PCT 25
 /** view-fail-timeout not set: 100 ms below discard-timeout */

@@ -24,10 +24,6 @@ struct vpndns_server;
 struct vpndns_out;
 struct module_env;
 
-/** Default of health-down-after: seconds without a good answer, after a
- * failure, before a view is called down. */
-#define VPNDNS_DEFAULT_HEALTH_DOWN_AFTER 30
-
 /** The verdict on a view's forwarders. */
 enum vpndns_verdict {
 	/** no failure in the last down-after seconds, no forwarder
