@@ -45,6 +45,7 @@
 #include "vpndns/listparse.h"
 
 #include <check.h>
+#include "unit_run.h"
 #include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
@@ -1504,10 +1505,5 @@ blockset_suite(void)
 int
 main(void)
 {
-	SRunner* runner = srunner_create(blockset_suite());
-	int failed;
-	srunner_run_all(runner, CK_NORMAL);
-	failed = srunner_ntests_failed(runner);
-	srunner_free(runner);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return unit_run(blockset_suite());
 }

@@ -8,6 +8,7 @@
  */
 #include "config.h"
 #include <check.h>
+#include "unit_run.h"
 #include "vpndns/conf.h"
 #include "util/log.h"
 #include "util/net_help.h"
@@ -397,13 +398,5 @@ conf_suite(void)
 int
 main(void)
 {
-	int nfail;
-	SRunner* sr;
-	/* the parser logs; the log must be set up before log_file() */
-	log_init(NULL, 0, NULL);
-	sr = srunner_create(conf_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	nfail = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return nfail == 0 ? 0 : 1;
+	return unit_run(conf_suite());
 }

@@ -8,6 +8,7 @@
  */
 #include "config.h"
 #include <check.h>
+#include "unit_run.h"
 #include "vpndns/health.h"
 #include "vpndns/view.h"
 #include "vpndns/out.h"
@@ -109,12 +110,5 @@ health_suite(void)
 int
 main(void)
 {
-	int nfail;
-	SRunner* sr;
-	log_init(NULL, 0, NULL);
-	sr = srunner_create(health_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	nfail = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return nfail == 0 ? 0 : 1;
+	return unit_run(health_suite());
 }

@@ -8,6 +8,7 @@
  */
 #include "config.h"
 #include <check.h>
+#include "unit_run.h"
 #include "vpndns/nametext.h"
 #include "sldns/str2wire.h"
 #include "util/data/dname.h"
@@ -228,12 +229,5 @@ nametext_suite(void)
 int
 main(void)
 {
-	int nfail;
-	SRunner* sr;
-	log_init(NULL, 0, NULL);
-	sr = srunner_create(nametext_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	nfail = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return nfail == 0 ? 0 : 1;
+	return unit_run(nametext_suite());
 }

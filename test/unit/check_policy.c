@@ -19,6 +19,7 @@
  */
 #include "config.h"
 #include <check.h>
+#include "unit_run.h"
 #include "vpndns/conf.h"
 #include "vpndns/view.h"
 #include "vpndns/policy.h"
@@ -453,10 +454,5 @@ policy_suite(void)
 int
 main(void)
 {
-	int nfail;
-	SRunner* sr = srunner_create(policy_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	nfail = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return nfail == 0 ? 0 : 1;
+	return unit_run(policy_suite());
 }
