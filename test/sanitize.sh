@@ -153,11 +153,13 @@ san_build() {
 	}
 
 	# the test-hooks daemon, as Makefile.am makes unbound-testhooks/: a
-	# copy in which only the module objects are rebuilt
+	# copy in which only the module objects, and net_help (whose address
+	# comparison has the "scope" guard), are rebuilt
 	if [[ ! -f $th/Makefile || $th/.sanitize-config -ot $ub/.sanitize-config ]]; then
 		rm -rf -- "$th"
 		cp -a "$ub" "$th" || return 1
-		rm -f "$th"/vpndns-*.lo "$th"/vpndns-*.o "$th"/.libs/vpndns-*
+		rm -f "$th"/vpndns-*.lo "$th"/vpndns-*.o "$th"/.libs/vpndns-* \
+			"$th"/net_help.lo "$th"/net_help.o "$th"/.libs/net_help.o
 	fi
 	log "$mode: building the test-hooks daemon"
 	"${NICE[@]}" make -C "$th" -j"$jobs" unbound unbound-control \
