@@ -79,32 +79,114 @@ failfast_timeout(struct vpndns_conf* conf, struct config_file* cfg)
 	return ms;
 }
 
+/** The current time of the worker, in microseconds. */
+static uint64_t
+failq_now(struct vpndns_failq* fq)
+{
+	return (uint64_t)fq->now_tv->tv_sec * 1000000 +
+		(uint64_t)fq->now_tv->tv_usec;
+}
+
+/** Set the thread's timer to the first deadline of its queue. */
+static void
+failq_arm(struct vpndns_failq* fq)
+{
+	uint64_t now = failq_now(fq), at;
+	struct timeval tv;
+	if(!fq->head)
+		return;
+	at = fq->head->fail_at;
+	if(at < now)
+		at = now;
+	tv.tv_sec = (time_t)((at - now) / 1000000);
+	tv.tv_usec = (suseconds_t)((at - now) % 1000000);
+	comm_timer_set(fq->timer, &tv);
+	fq->armed_at = at;
+}
+
+/** Take a query out of its thread's queue (the timer is left as it is:
+ * it finds nothing to do, or the next deadline, when it fires). */
+static void
+failq_remove(struct vpndns_qstate* vq)
+{
+	struct vpndns_failq* fq = vq->failq;
+	if(vq->fail_prev)
+		vq->fail_prev->fail_next = vq->fail_next;
+	else	fq->head = vq->fail_next;
+	if(vq->fail_next)
+		vq->fail_next->fail_prev = vq->fail_prev;
+	else	fq->tail = vq->fail_prev;
+	vq->fail_prev = vq->fail_next = NULL;
+	vq->failq = NULL;
+}
+
+/** Put a query into its thread's queue in deadline order: at the tail,
+ * unless a reload changed the timeout. */
+static void
+failq_insert(struct vpndns_failq* fq, struct vpndns_qstate* vq)
+{
+	struct vpndns_qstate* after = fq->tail;
+	while(after && after->fail_at > vq->fail_at)
+		after = after->fail_prev;
+	vq->fail_prev = after;
+	vq->fail_next = after ? after->fail_next : fq->head;
+	if(vq->fail_next)
+		vq->fail_next->fail_prev = vq;
+	else	fq->tail = vq;
+	if(after)
+		after->fail_next = vq;
+	else	fq->head = vq;
+	vq->failq = fq;
+	/* a new first deadline, or none set: the timer waits for it */
+	if(fq->head == vq && (!comm_timer_is_set(fq->timer) ||
+		fq->armed_at > vq->fail_at))
+		failq_arm(fq);
+}
+
+/** The fail timer queue of the calling worker thread, made on first use.
+ * @return NULL if it can't be made. */
+static struct vpndns_failq*
+failq_get(struct module_env* env)
+{
+	struct vpndns_env* ve = vpndns_active();
+	struct vpndns_thread* th;
+	if(!ve || vpndns_thread_num(env) < 0 || vpndns_thread_num(env) >=
+		ve->nthreads)
+		return NULL;
+	th = vpndns_thread(ve, env);
+	if(th->failq)
+		return th->failq;
+	if(!(th->failq = calloc(1, sizeof(*th->failq))))
+		return NULL;
+	th->failq->now_tv = env->now_tv;
+	if(!(th->failq->timer = comm_timer_create(env->worker_base,
+		vpndns_fail_timer_cb, th->failq))) {
+		free(th->failq);
+		th->failq = NULL;
+	}
+	return th->failq;
+}
+
 void
 vpndns_failfast_start(struct vpndns_qstate* vq, struct vpndns_view* view,
 	struct module_qstate* qstate)
 {
 	int ms = failfast_timeout(view->set->conf, qstate->env->cfg);
-	struct timeval tv;
+	struct vpndns_failq* fq;
 	if(ms <= 0 || !qstate->env->worker_base || !qstate->mesh_info ||
 		!qstate->mesh_info->reply_list || qstate->mesh_info->cb_list ||
-		vpndns_guard_off("failtimer"))
-		return;
-	if(!(vq->fail_timer = comm_timer_create(qstate->env->worker_base,
-		vpndns_fail_timer_cb, vq)))
+		vpndns_guard_off("failtimer") || !(fq = failq_get(qstate->env)))
 		return;
 	vq->qstate = qstate;
-	tv.tv_sec = ms / 1000;
-	tv.tv_usec = (ms % 1000) * 1000;
-	comm_timer_set(vq->fail_timer, &tv);
+	vq->fail_at = failq_now(fq) + (uint64_t)ms * 1000;
+	failq_insert(fq, vq);
 }
 
 void
 vpndns_failfast_stop(struct vpndns_qstate* vq)
 {
-	if(vq->fail_timer) {
-		comm_timer_delete(vq->fail_timer);
-		vq->fail_timer = NULL;
-	}
+	if(vq->failq)
+		failq_remove(vq);
 }
 
 void
@@ -120,15 +202,24 @@ vpndns_failfast_release(struct vpndns_qstate* vq)
 }
 
 void
-vpndns_fail_timer_cb(void* arg)
+vpndns_failfast_thread_end(struct vpndns_thread* th)
 {
-	struct vpndns_qstate* vq = (struct vpndns_qstate*)arg;
+	if(!th->failq)
+		return;
+	/* the queries were cleared with the mesh, before this */
+	comm_timer_delete(th->failq->timer);
+	free(th->failq);
+	th->failq = NULL;
+}
+
+/** A query's fail timeout passed: answer its clients SERVFAIL. */
+static void
+failfast_answer(struct vpndns_qstate* vq)
+{
 	struct module_qstate* qstate = vq->qstate;
 	struct mesh_state* m = qstate->mesh_info;
 	int rcode = qstate->return_rcode;
 	struct dns_msg* msg = qstate->return_msg;
-	/* Unbound's serve-expired timer is deleted in its callback too */
-	vpndns_failfast_stop(vq);
 	if(!m || !m->reply_list || m->cb_list)
 		return;
 	if(vq->inflight) {
@@ -148,4 +239,18 @@ vpndns_fail_timer_cb(void* arg)
 	qstate->return_msg = msg;
 	vq->servfail_ede = 0;
 	vq->servfail_ede_text = NULL;
+}
+
+void
+vpndns_fail_timer_cb(void* arg)
+{
+	struct vpndns_failq* fq = (struct vpndns_failq*)arg;
+	uint64_t now = failq_now(fq);
+	struct vpndns_qstate* vq;
+	/* out of the queue before answering: answering may clear it */
+	while((vq = fq->head) && vq->fail_at <= now) {
+		failq_remove(vq);
+		failfast_answer(vq);
+	}
+	failq_arm(fq);
 }

@@ -28,9 +28,32 @@
 
 #ifndef VPNDNS_FAILFAST_H
 #define VPNDNS_FAILFAST_H
+#include <sys/time.h>
 struct vpndns_qstate;
 struct vpndns_view;
+struct vpndns_thread;
 struct module_qstate;
+struct comm_timer;
+
+/**
+ * The fail timeouts of one worker thread: its client queries in deadline
+ * order, and one timer, at the first deadline, for all of them.  One
+ * timer per thread instead of one per query: setting and freeing a timer
+ * for every cache miss cost more than the rest of the module's work on
+ * it.  Owned by the worker thread's slot; only that thread touches it.
+ */
+struct vpndns_failq {
+	/** the query with the first deadline, or NULL */
+	struct vpndns_qstate* head;
+	/** the query with the last deadline, or NULL */
+	struct vpndns_qstate* tail;
+	/** the timer, on the worker's event base */
+	struct comm_timer* timer;
+	/** the deadline the timer was last set for, in microseconds */
+	uint64_t armed_at;
+	/** the worker's current time */
+	struct timeval* now_tv;
+};
 
 /**
  * Count a cache miss among its view's queries in flight in this thread,
@@ -45,9 +68,10 @@ int vpndns_inflight_admit(struct vpndns_qstate* vq, struct vpndns_view* view,
 	struct module_qstate* qstate, int id);
 
 /**
- * Start the view-fail-timeout timer of a client query that was moved into
- * its view.  Nothing is started for internal queries, when the setting
- * is 0, or when no timer can be made (the query then waits as before).
+ * Start the view-fail-timeout of a client query that was moved into its
+ * view: queue it on its thread's timer.  Nothing is started for internal
+ * queries, when the setting is 0, or when no timer can be made (the
+ * query then waits as before).
  * @param vq: the query's vpndns state (in the query region).
  * @param view: its view.
  * @param qstate: the query.
@@ -56,16 +80,24 @@ void vpndns_failfast_start(struct vpndns_qstate* vq, struct vpndns_view* view,
 	struct module_qstate* qstate);
 
 /**
- * The query is answered: stop its timer.
+ * The query is answered: take it off its thread's timer.
  * @param vq: the query's vpndns state.
  */
 void vpndns_failfast_stop(struct vpndns_qstate* vq);
 
 /**
- * The query is cleared: stop its timer and release its place among the
- * view's queries in flight.
+ * The query is cleared: take it off its thread's timer and release its
+ * place among the view's queries in flight.
  * @param vq: the query's vpndns state.
  */
 void vpndns_failfast_release(struct vpndns_qstate* vq);
+
+/**
+ * The worker thread ends (its mesh is deleted already): delete its fail
+ * timer, before its event base goes (patch 0012-fail-timer calls this
+ * from the worker's deletion).
+ * @param th: the worker's thread slot.
+ */
+void vpndns_failfast_thread_end(struct vpndns_thread* th);
 
 #endif /* VPNDNS_FAILFAST_H */

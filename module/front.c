@@ -124,7 +124,7 @@ front_entry_security(struct module_env* env, struct vpndns_view* view,
 
 /** Encode a locked cache entry as the answer. */
 static int
-front_encode_entry(struct module_env* env, struct vpndns_snap* snap,
+front_encode_entry(struct module_env* env, struct vpndns_verdict* v,
 	struct vpndns_view* view, struct query_info* qinfo,
 	struct edns_data* edns, struct comm_reply* repinfo, sldns_buffer* pkt,
 	struct regional* scratch, struct reply_info* rep, int expired)
@@ -160,14 +160,14 @@ front_encode_entry(struct module_env* env, struct vpndns_snap* snap,
 		scratch, udpsize, edns, (int)(edns->bits & EDNS_DO), secure))
 		front_encode_error(env, qinfo, edns, pkt, scratch,
 			LDNS_RCODE_SERVFAIL, -1, NULL);
-	else	vpndns_policy_front_ttl(snap->policy, qinfo, pkt);
+	else	vpndns_policy_front_ttl(v, pkt);
 	return 1;
 }
 
 /** Try to answer from the view's message cache. */
 static enum front_cache_result
 front_from_cache(struct module_env* env, struct vpndns_snap* snap,
-	struct vpndns_view* view,
+	struct vpndns_view* view, struct vpndns_verdict* v,
 	struct query_info* qinfo, struct edns_data* edns,
 	struct comm_reply* repinfo, sldns_buffer* pkt, struct regional* scratch,
 	time_t* leeway, uint32_t hash)
@@ -193,7 +193,7 @@ front_from_cache(struct module_env* env, struct vpndns_snap* snap,
 		lock_rw_unlock(&e->lock);
 		return front_cache_answered;
 	}
-	answered = front_encode_entry(env, snap, view, qinfo, edns, repinfo,
+	answered = front_encode_entry(env, v, view, qinfo, edns, repinfo,
 		pkt, scratch, rep, locked == 2);
 	rrset_array_unlock_touch(view->rrset_cache, scratch, rep->ref,
 		rep->rrset_count);
@@ -209,23 +209,20 @@ front_from_cache(struct module_env* env, struct vpndns_snap* snap,
 
 /** Send the reply now and refresh the entry in the view's mesh. */
 static void
-front_reply_and_prefetch(struct vpndns_env* ve, struct module_env* env,
+front_reply_and_prefetch(struct vpndns_thread* th, struct module_env* env,
 	struct vpndns_view* view, struct query_info* qinfo,
 	struct comm_reply* repinfo, sldns_buffer* pkt, time_t leeway)
 {
-	int t = vpndns_thread_num(env);
 	uint16_t flags = sldns_buffer_read_u16_at(pkt, 2);
 	if(repinfo->c->tcp_req_info)
 		sldns_buffer_copy(repinfo->c->tcp_req_info->spool_buffer, pkt);
 	comm_point_send_reply(repinfo);
-	if(t < 0 || t >= ve->nthreads)
-		return;
 	/* the prefetch state has no client; the module takes its view
 	 * from here while the mesh runs it */
-	ve->threads[t].prefetch_view = view;
+	th->prefetch_view = view;
 	mesh_new_prefetch(env->mesh, qinfo, flags,
 		leeway + FRONT_PREFETCH_EXPIRY_ADD, 0, NULL, NULL);
-	ve->threads[t].prefetch_view = NULL;
+	th->prefetch_view = NULL;
 }
 
 /** Answer a client that has no view. */
@@ -257,25 +254,45 @@ front_view(struct vpndns_snap* snap, struct vpndns_thread* th,
 	return view;
 }
 
-/** Apply the policy, unless the name passed for this view already. */
-static int
-front_policy(struct vpndns_snap* snap, struct vpndns_thread* th,
-	struct module_env* env, struct vpndns_view* view,
-	struct query_info* qinfo, struct edns_data* edns,
-	struct comm_reply* repinfo, sldns_buffer* pkt,
-	struct regional* scratch, uint32_t hash)
+/** The policy's verdict on the query, from the memo of names that
+ * passed for this view, or decided. */
+static void
+front_decide(struct vpndns_snap* snap, struct vpndns_thread* th,
+	struct vpndns_view* view, struct query_info* qinfo,
+	struct comm_reply* repinfo, uint32_t hash, struct vpndns_verdict* v)
 {
-	int memoizable = 0;
+	struct vpndns_ttl_def* ttl;
+	if(vpndns_policy_passes_all(snap->policy)) {
+		(void)vpndns_policy_decide(snap->policy, view, NULL, 0, qinfo,
+			v);
+		return;
+	}
 	if(vpndns_memo_name_passed(th->memo, th->epoch, snap, view,
-		qinfo->qtype, qinfo->qname, qinfo->qname_len, hash))
-		return 0;
-	if(vpndns_policy_front(snap->policy, env, view, repinfo, qinfo, edns,
-		pkt, scratch, &memoizable))
-		return 1;
-	if(memoizable)
+		qinfo->qtype, qinfo->qname, qinfo->qname_len, hash, &ttl)) {
+		memset(v, 0, sizeof(*v));
+		v->ttl = ttl;
+		return;
+	}
+	if(!vpndns_policy_decide(snap->policy, view, &repinfo->client_addr,
+		repinfo->client_addrlen, qinfo, v) && v->memoizable)
 		vpndns_memo_name_put(th->memo, th->epoch, snap, view,
-			qinfo->qtype, qinfo->qname, qinfo->qname_len, hash);
-	return 0;
+			qinfo->qtype, qinfo->qname, qinfo->qname_len, hash,
+			v->ttl);
+}
+
+/** The decision made before the local zones, if it is for this query
+ * and still good; used up either way. */
+static struct vpndns_memo_decision*
+front_decision_take(struct vpndns_snap* snap, struct vpndns_thread* th,
+	struct query_info* qinfo)
+{
+	struct vpndns_memo_decision* d = &th->memo->decision;
+	int good = d->epoch == th->epoch && d->snap == snap &&
+		d->qname == qinfo->qname && d->qname_len ==
+		qinfo->qname_len && d->qtype == qinfo->qtype &&
+		!qinfo->local_alias;
+	d->epoch = 0;
+	return good ? d : NULL;
 }
 
 /** Note that the front hook checked this query, for the module's
@@ -293,37 +310,118 @@ front_handoff(struct vpndns_thread* th, struct vpndns_view* view,
 	memcpy(memo->handoff_name, qinfo->qname, qinfo->qname_len);
 }
 
-/** The front hook's work, inside vpndns_enter/vpndns_leave. */
-static enum vpndns_front_result
-front_run(struct vpndns_env* ve, struct vpndns_snap* snap,
+/** Is vpndns serving, with its guard on?  Then vpndns_enter may be
+ * called. */
+static struct vpndns_env*
+front_serving(void)
+{
+	struct vpndns_env* ve = vpndns_active();
+	if(!ve || !__atomic_load_n(&ve->snap, __ATOMIC_ACQUIRE) ||
+		vpndns_guard_off("front"))
+		return NULL;
+	return ve;
+}
+
+/** The early decision's work, inside vpndns_enter/vpndns_leave.
+ * @return true if the packet holds the (block) answer. */
+static int
+front_early(struct vpndns_snap* snap, struct vpndns_thread* th,
 	struct module_env* env, struct query_info* qinfo,
 	struct edns_data* edns, struct comm_reply* repinfo, sldns_buffer* pkt,
 	struct regional* scratch)
 {
-	struct vpndns_thread* th = vpndns_thread(ve, env);
+	struct vpndns_memo_decision* d = &th->memo->decision;
+	enum vpndns_classify_fail fail = vpndns_classify_refused;
+	struct vpndns_view* view;
+	d->epoch = 0;
+	/* no view, class ANY: answered after the local zones, as before */
+	if(!(view = front_view(snap, th, repinfo, &fail)) ||
+		qinfo->qclass == LDNS_RR_CLASS_ANY)
+		return 0;
+	d->hash = query_info_hash(qinfo, sldns_buffer_read_u16_at(pkt, 2));
+	front_decide(snap, th, view, qinfo, repinfo, d->hash, &d->verdict);
+	if(d->verdict.kind == vpndns_verdict_blocked ||
+		d->verdict.kind == vpndns_verdict_regex) {
+		VPNDNS_STAT_INC(vpndns_view_stats_get(view, env)->queries);
+		vpndns_policy_front_answer(snap->policy, env, view, repinfo,
+			qinfo, edns, pkt, scratch, &d->verdict);
+		return 1;
+	}
+	d->snap = snap;
+	d->view = view;
+	d->qname = qinfo->qname;
+	d->qname_len = qinfo->qname_len;
+	d->qtype = qinfo->qtype;
+	d->epoch = th->epoch;
+	return 0;
+}
+
+int
+vpndns_worker_early(struct module_env* env, struct query_info* qinfo,
+	struct edns_data* edns, struct comm_reply* repinfo, sldns_buffer* pkt,
+	struct regional* scratch)
+{
+	struct vpndns_env* ve = front_serving();
+	struct vpndns_snap* snap;
+	struct vpndns_thread* th;
+	int answered;
+	if(!ve)
+		return 0;
+	snap = vpndns_enter(ve, env);
+	th = vpndns_thread(ve, env);
+	if((answered = front_early(snap, th, env, qinfo, edns, repinfo, pkt,
+		scratch)))
+		/* checked here; the worker's exit check skips it */
+		th->front_replied = 1;
+	vpndns_leave(ve, env);
+	return answered;
+}
+
+/** The front hook's work, inside vpndns_enter/vpndns_leave. */
+static enum vpndns_front_result
+front_run(struct vpndns_snap* snap, struct vpndns_thread* th,
+	struct module_env* env, struct query_info* qinfo,
+	struct edns_data* edns, struct comm_reply* repinfo, sldns_buffer* pkt,
+	struct regional* scratch)
+{
+	struct vpndns_memo_decision* d = front_decision_take(snap, th, qinfo);
 	struct vpndns_view* view;
 	struct vpndns_view_stats* st;
+	struct vpndns_verdict fresh, *v;
 	enum vpndns_classify_fail fail = vpndns_classify_refused;
 	time_t leeway = 0;
 	uint32_t hash;
 	th->memo->handoff_epoch = 0;
-	if(!(view = front_view(snap, th, repinfo, &fail)))
-		return front_no_view(env, qinfo, edns, pkt, scratch, fail);
-	if(qinfo->qclass == LDNS_RR_CLASS_ANY) {
-		/* the iterator answers class ANY with per-class subqueries;
-		 * not supported in a view */
-		front_encode_error(env, qinfo, edns, pkt, scratch,
-			LDNS_RCODE_REFUSED, LDNS_EDE_NOT_SUPPORTED,
-			"vpndns: QCLASS ANY is not supported");
-		return vpndns_front_reply;
+	if(d) {
+		/* decided before the local zones, a moment ago */
+		view = d->view;
+		v = &d->verdict;
+		hash = d->hash;
+	} else {
+		if(!(view = front_view(snap, th, repinfo, &fail)))
+			return front_no_view(env, qinfo, edns, pkt, scratch,
+				fail);
+		if(qinfo->qclass == LDNS_RR_CLASS_ANY) {
+			/* the iterator answers class ANY with per-class
+			 * subqueries; not supported in a view */
+			front_encode_error(env, qinfo, edns, pkt, scratch,
+				LDNS_RCODE_REFUSED, LDNS_EDE_NOT_SUPPORTED,
+				"vpndns: QCLASS ANY is not supported");
+			return vpndns_front_reply;
+		}
+		hash = query_info_hash(qinfo, sldns_buffer_read_u16_at(pkt,
+			2));
+		v = &fresh;
+		front_decide(snap, th, view, qinfo, repinfo, hash, v);
 	}
 	st = vpndns_view_stats_get(view, env);
 	VPNDNS_STAT_INC(st->queries);
-	hash = query_info_hash(qinfo, sldns_buffer_read_u16_at(pkt, 2));
-	if(front_policy(snap, th, env, view, qinfo, edns, repinfo, pkt,
-		scratch, hash))
+	if(v->kind != vpndns_verdict_pass) {
+		vpndns_policy_front_answer(snap->policy, env, view, repinfo,
+			qinfo, edns, pkt, scratch, v);
 		return vpndns_front_reply;
-	switch(front_from_cache(env, snap, view, qinfo, edns, repinfo, pkt,
+	}
+	switch(front_from_cache(env, snap, view, v, qinfo, edns, repinfo, pkt,
 		scratch, &leeway, hash)) {
 	case front_cache_answered:
 		VPNDNS_STAT_INC(st->cachehits);
@@ -336,7 +434,7 @@ front_run(struct vpndns_env* ve, struct vpndns_snap* snap,
 		if(view->novalidate)
 			/* its prefetch would be validated: let it expire */
 			return vpndns_front_reply;
-		front_reply_and_prefetch(ve, env, view, qinfo, repinfo, pkt,
+		front_reply_and_prefetch(th, env, view, qinfo, repinfo, pkt,
 			leeway);
 		return vpndns_front_sent;
 	default:
@@ -351,16 +449,18 @@ vpndns_worker_front(struct module_env* env, struct query_info* qinfo,
 	struct edns_data* edns, struct comm_reply* repinfo, sldns_buffer* pkt,
 	struct regional* scratch)
 {
-	struct vpndns_env* ve = vpndns_active();
+	struct vpndns_env* ve = front_serving();
+	struct vpndns_snap* snap;
+	struct vpndns_thread* th;
 	enum vpndns_front_result r;
-	if(!ve || !__atomic_load_n(&ve->snap, __ATOMIC_ACQUIRE) ||
-		vpndns_guard_off("front"))
+	if(!ve)
 		return vpndns_front_pass;
-	r = front_run(ve, vpndns_enter(ve, env), env, qinfo, edns, repinfo,
-		pkt, scratch);
+	snap = vpndns_enter(ve, env);
+	th = vpndns_thread(ve, env);
+	r = front_run(snap, th, env, qinfo, edns, repinfo, pkt, scratch);
 	if(r == vpndns_front_reply)
 		/* checked here; the worker's exit check skips it */
-		vpndns_thread(ve, env)->front_replied = 1;
+		th->front_replied = 1;
 	vpndns_leave(ve, env);
 	return r;
 }

@@ -59,7 +59,7 @@ health_any_failing(struct vpndns_view* view, struct module_env* env,
 	return 0;
 }
 
-enum vpndns_verdict
+enum vpndns_health_state
 vpndns_health_verdict(struct vpndns_view* view, struct module_env* env,
 	time_t now, time_t down_after)
 {
@@ -76,7 +76,7 @@ vpndns_health_verdict(struct vpndns_view* view, struct module_env* env,
 }
 
 const char*
-vpndns_health_name(enum vpndns_verdict v)
+vpndns_health_name(enum vpndns_health_state v)
 {
 	switch(v) {
 	case vpndns_healthy: return "healthy";

@@ -25,7 +25,7 @@ struct vpndns_out;
 struct module_env;
 
 /** The verdict on a view's forwarders. */
-enum vpndns_verdict {
+enum vpndns_health_state {
 	/** no failure in the last down-after seconds, no forwarder
 	 * timing out */
 	vpndns_healthy = 0,
@@ -68,7 +68,7 @@ void vpndns_health_server(struct module_env* env, struct vpndns_server* s,
  * @param down_after: health-down-after in seconds.
  * @return the verdict.
  */
-enum vpndns_verdict vpndns_health_verdict(struct vpndns_view* view,
+enum vpndns_health_state vpndns_health_verdict(struct vpndns_view* view,
 	struct module_env* env, time_t now, time_t down_after);
 
 /**
@@ -76,7 +76,7 @@ enum vpndns_verdict vpndns_health_verdict(struct vpndns_view* view,
  * @param v: the verdict.
  * @return "healthy", "degraded" or "down".
  */
-const char* vpndns_health_name(enum vpndns_verdict v);
+const char* vpndns_health_name(enum vpndns_health_state v);
 
 /**
  * Print the health of a view: a line "health NAME VERDICT ..." with the

@@ -21,11 +21,14 @@
 #ifndef VPNDNS_MEMO_H
 #define VPNDNS_MEMO_H
 #include "sldns/rrdef.h"
+#include "vpndns/policy.h"
 struct vpndns_snap;
 struct vpndns_view;
 
-/** slots of the address to view memo, a power of 2 */
-#define VPNDNS_MEMO_VIEWS 64
+/** bits of a slot number of the address to view memo */
+#define VPNDNS_MEMO_VIEWS_BITS 6
+/** slots of the address to view memo */
+#define VPNDNS_MEMO_VIEWS (1 << VPNDNS_MEMO_VIEWS_BITS)
 /** slots of the passed-names memo, a power of 2 */
 #define VPNDNS_MEMO_NAMES 512
 
@@ -53,10 +56,38 @@ struct vpndns_memo_name {
 	struct vpndns_view* view;
 	/** query type: the policy answers some types only (static PTR) */
 	uint16_t qtype;
+	/** the TTL override of the name, or NULL */
+	struct vpndns_ttl_def* ttl;
 	/** length of name */
 	size_t len;
 	/** the name, wire format, as queried */
 	uint8_t name[LDNS_MAX_DOMAINLEN+1];
+};
+
+/**
+ * The front hook's decision on the query the worker is handling: made
+ * before Unbound's local zones (where a block is answered at once) and
+ * used after them, for the cache stage, in the same call.  Valid only
+ * for that query, in the same epoch; stale otherwise.
+ */
+struct vpndns_memo_decision {
+	/** epoch it was made in, 0 for none */
+	uint64_t epoch;
+	/** snapshot it was made in; its view and verdict belong to it */
+	struct vpndns_snap* snap;
+	/** the client's view */
+	struct vpndns_view* view;
+	/** the query name it is for, where the worker's query info had it
+	 * (a local alias moves the name, and the decision is then stale) */
+	uint8_t* qname;
+	/** length of qname */
+	size_t qname_len;
+	/** query type */
+	uint16_t qtype;
+	/** the message cache hash of the query */
+	uint32_t hash;
+	/** the verdict */
+	struct vpndns_verdict verdict;
 };
 
 /** The memos of one thread. */
@@ -65,6 +96,8 @@ struct vpndns_memo {
 	struct vpndns_memo_view views[VPNDNS_MEMO_VIEWS];
 	/** names that passed */
 	struct vpndns_memo_name names[VPNDNS_MEMO_NAMES];
+	/** the decision on the query in hand */
+	struct vpndns_memo_decision decision;
 	/** the front hook checked this name for this view just before
 	 * handing the query to the mesh: epoch, or 0 */
 	uint64_t handoff_epoch;
@@ -112,11 +145,13 @@ void vpndns_memo_view_put(struct vpndns_memo* memo, uint64_t epoch,
  * @param name: the query name.
  * @param len: its length.
  * @param hash: a hash of the query (the message cache hash).
+ * @param ttl: returns the name's TTL override (or NULL) when it passed.
  * @return true if it passed before.
  */
 int vpndns_memo_name_passed(struct vpndns_memo* memo, uint64_t epoch,
 	struct vpndns_snap* snap, struct vpndns_view* view, uint16_t qtype,
-	uint8_t* name, size_t len, uint32_t hash);
+	uint8_t* name, size_t len, uint32_t hash,
+	struct vpndns_ttl_def** ttl);
 
 /**
  * Remember that the policy let a name pass for a view.
@@ -128,9 +163,10 @@ int vpndns_memo_name_passed(struct vpndns_memo* memo, uint64_t epoch,
  * @param name: the query name.
  * @param len: its length.
  * @param hash: a hash of the query (the message cache hash).
+ * @param ttl: the name's TTL override, or NULL.
  */
 void vpndns_memo_name_put(struct vpndns_memo* memo, uint64_t epoch,
 	struct vpndns_snap* snap, struct vpndns_view* view, uint16_t qtype,
-	uint8_t* name, size_t len, uint32_t hash);
+	uint8_t* name, size_t len, uint32_t hash, struct vpndns_ttl_def* ttl);
 
 #endif /* VPNDNS_MEMO_H */

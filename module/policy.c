@@ -51,6 +51,8 @@
 
 /** list id of the allow entries of vpndns.conf, in the allow set */
 #define POLICY_ALLOW_LIST 1
+/** start of the EDE text of a block by a list */
+#define POLICY_EDE_BLOCKED "vpndns: blocked by "
 /** most addresses of one static name that are answered */
 #define POLICY_MAX_STATIC_ADDRS 32
 
@@ -90,6 +92,9 @@ struct policy_set {
 	char* key;
 	/** list paths by list id (1..), for EDE text */
 	char** names;
+	/** EDE text of a block by each list, by list id, made once when the
+	 * set is built instead of on every blocked answer */
+	char** ede_texts;
 	/** number of entries in names */
 	size_t nnames;
 	/** policies using it; changed under the module's reload lock */
@@ -126,32 +131,9 @@ struct vpndns_policy {
 	int log_blocked;
 	/** use EDE in answers */
 	int ede;
-};
-
-/** Why a name is answered by the policy. */
-enum policy_verdict {
-	/** not: resolve it */
-	policy_pass = 0,
-	/** a static record */
-	policy_static_hit,
-	/** an NXDOMAIN regex */
-	policy_regex,
-	/** a blocklist entry */
-	policy_blocked
-};
-
-/** The result of a policy check. */
-struct policy_match {
-	/** the verdict */
-	enum policy_verdict verdict;
-	/** the static entry, for policy_static_hit on a forward name */
-	struct policy_static* st;
-	/** the PTR entry, for policy_static_hit on a reverse name */
-	struct policy_ptr* ptr;
-	/** the regex, for policy_regex */
-	struct vpndns_regex_def* regex;
-	/** name of the deciding list, for policy_blocked */
-	const char* list_name;
+	/** nothing to decide: no static name, regex or listed name, so
+	 * every name passes (the verdict is made without a lookup) */
+	int passes_all;
 };
 
 /** Free a node of a name tree of statics. */
@@ -183,7 +165,10 @@ policy_set_release(struct policy_set* set)
 	blockset_delete(set->bs);
 	for(i = 0; set->names && i < set->nnames; i++)
 		free(set->names[i]);
+	for(i = 0; set->ede_texts && i < set->nnames; i++)
+		free(set->ede_texts[i]);
 	free(set->names);
+	free(set->ede_texts);
 	free(set->key);
 	free(set);
 }
@@ -247,6 +232,19 @@ policy_set_key(struct vpndns_policy* policy, const char* view)
 	return key;
 }
 
+/** Give the next list id of a set to a list name, with the EDE text of
+ * its blocks. */
+static void
+policy_set_add_name(struct policy_set* set, const char* name)
+{
+	size_t n = set->nnames++, len = sizeof(POLICY_EDE_BLOCKED) +
+		strlen(name);
+	set->names[n] = strdup(name);
+	if((set->ede_texts[n] = malloc(len)))
+		snprintf(set->ede_texts[n], len, "%s%s", POLICY_EDE_BLOCKED,
+			name);
+}
+
 /** Read the lists of one set into a builder; ids count from 1. */
 static int
 policy_load_lists(struct vpndns_policy* policy, struct policy_set* set,
@@ -260,9 +258,8 @@ policy_load_lists(struct vpndns_policy* policy, struct policy_set* set,
 			continue;
 		path = vpndns_path(d->path, policy->cfg,
 			policy->conf->in_daemon);
-		set->names[set->nnames] = strdup(d->path);
 		listparse_cb_init(&cb, b, (uint16_t)(set->nnames), d->exact);
-		set->nnames++;
+		policy_set_add_name(set, d->path);
 		if(!path || !listparse_path(path, &cb)) {
 			log_err("vpndns: blocklist %s (%s:%d) could not be "
 				"loaded", d->path, policy->conf->file, d->line);
@@ -293,9 +290,12 @@ policy_set_build(struct vpndns_policy* policy, const char* view,
 	for(d = policy->pc->lists; d; d = d->next)
 		n++;
 	if(!set || !(set->names = calloc(n, sizeof(char*))) ||
+		!(set->ede_texts = calloc(n, sizeof(char*))) ||
 		!(b = blockset_builder_create())) {
-		if(set)
+		if(set) {
 			free(set->names);
+			free(set->ede_texts);
+		}
 		free(set);
 		return NULL;
 	}
@@ -303,7 +303,7 @@ policy_set_build(struct vpndns_policy* policy, const char* view,
 	/* id 0 is unused, so a list id is never 0 */
 	set->nnames = 1;
 	if(allows) {
-		set->names[set->nnames++] = strdup("allow");
+		policy_set_add_name(set, "allow");
 		for(a = policy->pc->allows; a; a = a->next) {
 			if(!blockset_builder_add_text(b, a->name,
 				BS_ALLOW_DEFAULT, POLICY_ALLOW_LIST))
@@ -491,6 +491,9 @@ policy_index(struct vpndns_policy* policy)
 	}
 }
 
+static size_t policy_sets_sum(struct vpndns_policy* policy,
+	size_t (*measure)(const struct blockset*), int with_allows);
+
 struct vpndns_policy*
 vpndns_policy_create(struct vpndns_conf* conf, struct config_file* cfg,
 	struct vpndns_policy* prev)
@@ -520,6 +523,8 @@ vpndns_policy_create(struct vpndns_conf* conf, struct config_file* cfg,
 		vpndns_policy_delete(policy);
 		return NULL;
 	}
+	policy->passes_all = policy->nstatic == 0 && !policy->pc->regexes &&
+		policy_sets_sum(policy, blockset_count, 0) == 0;
 	verbose(VERB_OPS, "vpndns: blocklists: %u names, %u allows, %u "
 		"skipped, %u invalid lines, %u files; %u static names",
 		(unsigned)policy->stats.names, (unsigned)policy->stats.allows,
@@ -622,7 +627,7 @@ policy_action(struct vpndns_policy* policy, struct vpndns_view* view)
 /** Check a name against the blocklists. */
 static int
 policy_name_blocked(struct vpndns_policy* policy, struct vpndns_view* view,
-	uint8_t* name, size_t len, struct policy_match* m)
+	uint8_t* name, size_t len, struct vpndns_verdict* m)
 {
 	const struct blockset* sets[3];
 	struct policy_set* ps[3];
@@ -636,16 +641,18 @@ policy_name_blocked(struct vpndns_policy* policy, struct vpndns_view* view,
 		sets[n] = ps[n]->bs, n++;
 	if(blockset_lookup_multi(sets, n, name, len, &res) != BLOCKSET_BLOCKED)
 		return 0;
-	m->verdict = policy_blocked;
-	m->list_name = res.list_id < ps[res.set_index]->nnames ?
-		ps[res.set_index]->names[res.list_id] : "?";
+	m->kind = vpndns_verdict_blocked;
+	if(res.list_id < ps[res.set_index]->nnames) {
+		m->list_name = ps[res.set_index]->names[res.list_id];
+		m->ede_text = ps[res.set_index]->ede_texts[res.list_id];
+	} else	m->list_name = "?";
 	return 1;
 }
 
 /** Check a name against the NXDOMAIN regexes. */
 static int
 policy_name_regex(struct vpndns_policy* policy, uint8_t* name,
-	struct policy_match* m)
+	struct vpndns_verdict* m)
 {
 	char text[VPNDNS_NAME_TEXT_SIZE];
 	struct vpndns_regex_def* r;
@@ -656,7 +663,7 @@ policy_name_regex(struct vpndns_policy* policy, uint8_t* name,
 	(void)vpndns_name_text(name, text, 0);
 	for(r = policy->pc->regexes; r; r = r->next) {
 		if(regexec(&r->re, text, 0, NULL, 0) == 0) {
-			m->verdict = policy_regex;
+			m->kind = vpndns_verdict_regex;
 			m->regex = r;
 			return 1;
 		}
@@ -678,7 +685,7 @@ policy_exempt(struct vpndns_policy* policy, struct sockaddr_storage* addr,
 static int
 policy_check(struct vpndns_policy* policy, struct vpndns_view* view,
 	struct sockaddr_storage* addr, socklen_t addrlen,
-	struct query_info* qinfo, struct policy_match* m)
+	struct query_info* qinfo, struct vpndns_verdict* m)
 {
 	memset(m, 0, sizeof(*m));
 	if(policy->nstatic) {
@@ -687,13 +694,13 @@ policy_check(struct vpndns_policy* policy, struct vpndns_view* view,
 			(struct policy_ptr*)name_tree_find(&policy->ptrs,
 			qinfo->qname, qinfo->qname_len, labs,
 			LDNS_RR_CLASS_IN))) {
-			m->verdict = policy_static_hit;
+			m->kind = vpndns_verdict_static;
 			return 1;
 		}
 		if((m->st = (struct policy_static*)name_tree_find(
 			&policy->statics, qinfo->qname, qinfo->qname_len, labs,
 			LDNS_RR_CLASS_IN))) {
-			m->verdict = policy_static_hit;
+			m->kind = vpndns_verdict_static;
 			return 1;
 		}
 	}
@@ -780,7 +787,7 @@ policy_addr_reply(struct regional* region, struct query_info* qinfo,
 /** The reply for a static hit. */
 static struct reply_info*
 policy_static_reply(struct vpndns_policy* policy, struct regional* region,
-	struct query_info* qinfo, struct policy_match* m)
+	struct query_info* qinfo, struct vpndns_verdict* m)
 {
 	uint32_t ttl = policy->pc->static_ttl;
 	if(m->ptr) {
@@ -835,12 +842,14 @@ policy_block_reply(struct vpndns_policy* policy, struct regional* region,
 }
 
 /** EDE text for a match, in region. */
-static char*
+static const char*
 policy_ede_text(struct vpndns_policy* policy, struct regional* region,
-	struct policy_match* m)
+	struct vpndns_verdict* m)
 {
 	char buf[512];
-	if(m->verdict == policy_regex)
+	if(m->ede_text)
+		return m->ede_text; /* the list's, made with its set */
+	if(m->kind == vpndns_verdict_regex)
 		snprintf(buf, sizeof(buf), "vpndns: nxdomain-regex %s (%s:%d)",
 			m->regex->pattern, policy->conf->file, m->regex->line);
 	else	snprintf(buf, sizeof(buf), "vpndns: blocked by %s",
@@ -873,13 +882,13 @@ policy_log(struct vpndns_policy* policy, struct vpndns_view* view,
 static struct reply_info*
 policy_match_reply(struct vpndns_policy* policy, struct regional* region,
 	struct query_info* qinfo, struct vpndns_view* view,
-	struct policy_match* m, int* rcode)
+	struct vpndns_verdict* m, int* rcode)
 {
 	struct reply_info* rep;
 	*rcode = LDNS_RCODE_NOERROR;
-	if(m->verdict == policy_static_hit)
+	if(m->kind == vpndns_verdict_static)
 		rep = policy_static_reply(policy, region, qinfo, m);
-	else if(m->verdict == policy_regex)
+	else if(m->kind == vpndns_verdict_regex)
 		rep = policy_reply(region, LDNS_RCODE_NXDOMAIN, NULL,
 			policy->pc->block_ttl);
 	else	rep = policy_block_reply(policy, region, qinfo,
@@ -889,12 +898,132 @@ policy_match_reply(struct vpndns_policy* policy, struct regional* region,
 	return rep;
 }
 
+/** The TTL override that applies to a name, or NULL. */
+static struct vpndns_ttl_def*
+policy_ttl_find(struct vpndns_policy* policy, uint8_t* qname)
+{
+	struct vpndns_ttl_def* t, *best = NULL;
+	for(t = policy->pc->ttls; t; t = t->next) {
+		if(dname_subdomain_c(qname, t->dname) &&
+			(!best || t->labs > best->labs))
+			best = t;
+	}
+	return best;
+}
+
+/** Test builds and unit tests switch the direct block encoder off to
+ * compare its bytes with the general encoder's. */
+static int policy_wire_off = 0;
+
+void
+vpndns_policy_wire_answers(int on)
+{
+	policy_wire_off = !on;
+}
+
+/** The address a block action answers for the query type, if any.
+ * @return its length (4 or 16), 0 for none. */
+static size_t
+policy_block_addr(struct vpndns_action* act, uint16_t qtype,
+	const uint8_t** addr)
+{
+	static const uint8_t zero[16] = {0};
+	if(act->kind != vpndns_action_null && act->kind != vpndns_action_ip)
+		return 0;
+	if(qtype == LDNS_RR_TYPE_A) {
+		*addr = act->kind == vpndns_action_ip ? act->v4 : zero;
+		return 4;
+	}
+	if(qtype == LDNS_RR_TYPE_AAAA && (act->kind == vpndns_action_null ||
+		act->has_v6)) {
+		*addr = act->kind == vpndns_action_ip ? act->v6 : zero;
+		return 16;
+	}
+	return 0;
+}
+
+/**
+ * Write a block answer straight into the query's packet: the bytes
+ * reply_info_answer_encode makes of policy_block_reply's answer, without
+ * building the reply and its compression tree.  A flood of listed names
+ * is the load a blocking resolver must take best.  Anything unusual (an
+ * alias, other EDNS options, padding, REFUSED, a regex, a reply that
+ * would not fit) goes to the general encoder.
+ * @return false if the general encoder must make this answer.
+ */
+static int
+policy_block_wire(struct vpndns_policy* policy, struct module_env* env,
+	struct vpndns_view* view, struct query_info* qinfo,
+	struct edns_data* edns, sldns_buffer* pkt, struct vpndns_verdict* m)
+{
+	struct vpndns_action* act = policy_action(policy, view);
+	const uint8_t* addr = NULL;
+	size_t alen, tlen = m->ede_text ? strlen(m->ede_text) : 0, need;
+	size_t room = sldns_buffer_capacity(pkt);
+	uint16_t id = vpndns_query_id(pkt);
+	uint16_t flags = (uint16_t)(BIT_QR|BIT_AA|BIT_RA|
+		(sldns_buffer_read_u16_at(pkt, 2) & (BIT_RD|BIT_CD)));
+	int ede = env->cfg->ede && edns->edns_present;
+	if(policy_wire_off || m->kind != vpndns_verdict_blocked ||
+		!m->ede_text || qinfo->local_alias || qinfo->qname_len < 2 ||
+		edns->opt_list_out || edns->opt_list_inplace_cb_out ||
+		edns->padding_block_size || act->kind == vpndns_action_refuse)
+		return 0;
+	alen = policy_block_addr(act, qinfo->qtype, &addr);
+	if(act->kind == vpndns_action_nxdomain)
+		flags |= LDNS_RCODE_NXDOMAIN;
+	need = LDNS_HEADER_SIZE + qinfo->qname_len + 4 + (alen ? 12 + alen : 0)
+		+ (edns->edns_present ? 11 + (ede ? 6 + tlen : 0) : 0);
+	if(edns->udp_size < room)
+		room = edns->udp_size;
+	if(need > room || (ede && tlen > 0xffff - 6))
+		return 0;
+	sldns_buffer_clear(pkt);
+	sldns_buffer_write(pkt, &id, sizeof(id));
+	sldns_buffer_write_u16(pkt, flags);
+	sldns_buffer_write_u16(pkt, 1);
+	sldns_buffer_write_u16(pkt, alen ? 1 : 0);
+	sldns_buffer_write_u16(pkt, 0);
+	sldns_buffer_write_u16(pkt, edns->edns_present ? 1 : 0);
+	/* the question's name is in place already, where the query had it */
+	memmove(sldns_buffer_current(pkt), qinfo->qname, qinfo->qname_len);
+	sldns_buffer_skip(pkt, (ssize_t)qinfo->qname_len);
+	sldns_buffer_write_u16(pkt, qinfo->qtype);
+	sldns_buffer_write_u16(pkt, qinfo->qclass);
+	if(alen) {
+		/* the owner compressed to the question's name */
+		sldns_buffer_write_u16(pkt, 0xc000 | LDNS_HEADER_SIZE);
+		sldns_buffer_write_u16(pkt, qinfo->qtype);
+		sldns_buffer_write_u16(pkt, qinfo->qclass);
+		sldns_buffer_write_u32(pkt, policy->pc->block_ttl);
+		sldns_buffer_write_u16(pkt, (uint16_t)alen);
+		sldns_buffer_write(pkt, addr, alen);
+	}
+	if(edns->edns_present) {
+		sldns_buffer_write_u8(pkt, 0); /* the root, owner of OPT */
+		sldns_buffer_write_u16(pkt, LDNS_RR_TYPE_OPT);
+		sldns_buffer_write_u16(pkt, EDNS_ADVERTISED_SIZE);
+		sldns_buffer_write_u8(pkt, 0); /* extended rcode */
+		sldns_buffer_write_u8(pkt, EDNS_ADVERTISED_VERSION);
+		sldns_buffer_write_u16(pkt, edns->bits & EDNS_DO);
+		sldns_buffer_write_u16(pkt, (uint16_t)(ede ? 6 + tlen : 0));
+		if(ede) {
+			sldns_buffer_write_u16(pkt, LDNS_EDNS_EDE);
+			sldns_buffer_write_u16(pkt, (uint16_t)(2 + tlen));
+			sldns_buffer_write_u16(pkt, LDNS_EDE_BLOCKED);
+			sldns_buffer_write(pkt, m->ede_text, tlen);
+		}
+	}
+	sldns_buffer_flip(pkt);
+	return 1;
+}
+
 /** Encode the policy's answer into the packet for the front hook. */
 static void
 policy_encode(struct vpndns_policy* policy, struct module_env* env,
 	struct vpndns_view* view, struct query_info* asked,
 	struct edns_data* edns, sldns_buffer* pkt, struct regional* scratch,
-	struct policy_match* m)
+	struct vpndns_verdict* m)
 {
 	uint16_t id = vpndns_query_id(pkt);
 	uint16_t flags = sldns_buffer_read_u16_at(pkt, 2);
@@ -902,6 +1031,8 @@ policy_encode(struct vpndns_policy* policy, struct module_env* env,
 	int rcode;
 	struct query_info client_q, *qinfo = asked;
 	struct reply_info* rep;
+	if(policy_block_wire(policy, env, view, asked, edns, pkt, m))
+		return;
 	if(asked->local_alias) {
 		/* Unbound's local data or RPZ made the client's name an alias
 		 * of the blocked one: the block answer is for the name the
@@ -917,7 +1048,7 @@ policy_encode(struct vpndns_policy* policy, struct module_env* env,
 	edns->udp_size = EDNS_ADVERTISED_SIZE;
 	edns->ext_rcode = 0;
 	edns->bits &= EDNS_DO;
-	if(m->verdict != policy_static_hit && env->cfg->ede)
+	if(m->kind != vpndns_verdict_static && env->cfg->ede)
 		(void)edns_opt_list_append_ede(&edns->opt_list_out, scratch,
 			LDNS_EDE_BLOCKED, policy_ede_text(policy, scratch, m));
 	if(!rep || !reply_info_answer_encode(qinfo, rep, id, flags, pkt, 0, 0,
@@ -927,35 +1058,68 @@ policy_encode(struct vpndns_policy* policy, struct module_env* env,
 }
 
 int
+vpndns_policy_passes_all(struct vpndns_policy* policy)
+{
+	return policy->passes_all;
+}
+
+int
+vpndns_policy_decide(struct vpndns_policy* policy, struct vpndns_view* view,
+	struct sockaddr_storage* addr, socklen_t addrlen,
+	struct query_info* qinfo, struct vpndns_verdict* v)
+{
+	if(policy->passes_all) {
+		memset(v, 0, sizeof(*v));
+		v->memoizable = 1;
+		if(policy->pc->ttls)
+			v->ttl = policy_ttl_find(policy, qinfo->qname);
+		return 0;
+	}
+	if(policy_check(policy, view, addr, addrlen, qinfo, v))
+		return 1;
+	/* a pass holds for every client of the view, unless this client
+	 * was only let through by an exemption */
+	v->memoizable = !policy_exempt(policy, addr, addrlen);
+	if(policy->pc->ttls)
+		v->ttl = policy_ttl_find(policy, qinfo->qname);
+	return 0;
+}
+
+void
+vpndns_policy_front_answer(struct vpndns_policy* policy,
+	struct module_env* env, struct vpndns_view* view,
+	struct comm_reply* repinfo, struct query_info* qinfo,
+	struct edns_data* edns, sldns_buffer* pkt, struct regional* scratch,
+	struct vpndns_verdict* v)
+{
+	if(v->kind != vpndns_verdict_static) {
+		VPNDNS_STAT_INC(vpndns_view_stats_get(view, env)->blocked);
+		policy_log(policy, view, &repinfo->client_addr,
+			repinfo->client_addrlen, qinfo,
+			v->kind == vpndns_verdict_regex ? "nxdomain-regex" :
+			v->list_name);
+	}
+	policy_encode(policy, env, view, qinfo, edns, pkt, scratch, v);
+}
+
+int
 vpndns_policy_front(struct vpndns_policy* policy, struct module_env* env,
 	struct vpndns_view* view, struct comm_reply* repinfo,
 	struct query_info* qinfo, struct edns_data* edns, sldns_buffer* pkt,
-	struct regional* scratch, int* memoizable)
+	struct regional* scratch, struct vpndns_verdict* v)
 {
-	struct policy_match m;
-	if(!policy_check(policy, view, &repinfo->client_addr,
-		repinfo->client_addrlen, qinfo, &m)) {
-		/* a pass holds for every client of the view, unless this
-		 * client was only let through by an exemption */
-		*memoizable = !policy_exempt(policy, &repinfo->client_addr,
-			repinfo->client_addrlen);
+	if(!vpndns_policy_decide(policy, view, &repinfo->client_addr,
+		repinfo->client_addrlen, qinfo, v))
 		return 0;
-	}
-	*memoizable = 0;
-	if(m.verdict != policy_static_hit) {
-		VPNDNS_STAT_INC(vpndns_view_stats_get(view, env)->blocked);
-		policy_log(policy, view, &repinfo->client_addr,
-			repinfo->client_addrlen, qinfo, m.verdict == policy_regex ?
-			"nxdomain-regex" : m.list_name);
-	}
-	policy_encode(policy, env, view, qinfo, edns, pkt, scratch, &m);
+	vpndns_policy_front_answer(policy, env, view, repinfo, qinfo, edns,
+		pkt, scratch, v);
 	return 1;
 }
 
 /** Check the names of a reply: owners and CNAME/DNAME targets. */
 static int
 policy_rep_blocked(struct vpndns_policy* policy, struct vpndns_view* view,
-	struct reply_info* rep, struct policy_match* m)
+	struct reply_info* rep, struct vpndns_verdict* m)
 {
 	size_t i;
 	memset(m, 0, sizeof(*m));
@@ -994,7 +1158,7 @@ vpndns_policy_front_cached(struct vpndns_policy* policy,
 	struct edns_data* edns, sldns_buffer* pkt, struct regional* scratch,
 	struct reply_info* rep)
 {
-	struct policy_match m;
+	struct vpndns_verdict m;
 	if(rep->an_numrrsets < 2 && (rep->an_numrrsets == 0 ||
 		(rep->rrsets[0]->rk.type != htons(LDNS_RR_TYPE_CNAME) &&
 		rep->rrsets[0]->rk.type != htons(LDNS_RR_TYPE_DNAME))))
@@ -1022,7 +1186,7 @@ policy_client(struct module_qstate* qstate)
 /** Finish a mesh query with the policy's answer for a match. */
 static void
 policy_finish(struct vpndns_policy* policy, struct module_qstate* qstate,
-	int id, struct vpndns_view* view, struct policy_match* m)
+	int id, struct vpndns_view* view, struct vpndns_verdict* m)
 {
 	int rcode;
 	struct reply_info* rep = policy_match_reply(policy, qstate->region,
@@ -1035,7 +1199,7 @@ policy_finish(struct vpndns_policy* policy, struct module_qstate* qstate,
 	qstate->return_msg = msg;
 	qstate->return_rcode = msg ? LDNS_RCODE_NOERROR :
 		(rcode > 0 ? rcode : LDNS_RCODE_SERVFAIL);
-	if(m->verdict == policy_blocked) {
+	if(m->kind == vpndns_verdict_blocked) {
 		/* the iterator cached its own result for this name, such as
 		 * the SERVFAIL of a chain cut by the egress veto; drop it, so
 		 * the next query meets the policy again, not that entry */
@@ -1043,13 +1207,13 @@ policy_finish(struct vpndns_policy* policy, struct module_qstate* qstate,
 			qstate->qinfo.qname_len, qstate->qinfo.qtype,
 			qstate->qinfo.qclass, qstate->query_flags);
 	}
-	if(m->verdict != policy_static_hit) {
+	if(m->kind != vpndns_verdict_static) {
 		struct comm_reply* c = policy_client(qstate);
 		VPNDNS_STAT_INC(vpndns_view_stats_get(view,
 			qstate->env)->blocked);
 		policy_log(policy, view, c ? &c->client_addr : NULL,
 			c ? c->client_addrlen : 0, &qstate->qinfo,
-			m->verdict == policy_regex ? "nxdomain-regex" :
+			m->kind == vpndns_verdict_regex ? "nxdomain-regex" :
 			m->list_name);
 		if(qstate->env->cfg->ede)
 			(void)edns_opt_list_append_ede(
@@ -1064,26 +1228,13 @@ int
 vpndns_policy_query(struct vpndns_policy* policy,
 	struct module_qstate* qstate, int id, struct vpndns_view* view)
 {
-	struct policy_match m;
+	struct vpndns_verdict m;
 	struct comm_reply* c = policy_client(qstate);
 	if(!policy_check(policy, view, c ? &c->client_addr : NULL,
 		c ? c->client_addrlen : 0, &qstate->qinfo, &m))
 		return 0;
 	policy_finish(policy, qstate, id, view, &m);
 	return 1;
-}
-
-/** The TTL override that applies to a name, or NULL. */
-static struct vpndns_ttl_def*
-policy_ttl_find(struct vpndns_policy* policy, uint8_t* qname)
-{
-	struct vpndns_ttl_def* t, *best = NULL;
-	for(t = policy->pc->ttls; t; t = t->next) {
-		if(dname_subdomain_c(qname, t->dname) &&
-			(!best || t->labs > best->labs))
-			best = t;
-	}
-	return best;
 }
 
 /** Apply a TTL override to the iterator's answer. */
@@ -1113,12 +1264,11 @@ policy_ttl_override(struct vpndns_policy* policy,
 }
 
 void
-vpndns_policy_front_ttl(struct vpndns_policy* policy,
-	struct query_info* qinfo, sldns_buffer* pkt)
+vpndns_policy_front_ttl(struct vpndns_verdict* v, sldns_buffer* pkt)
 {
-	struct vpndns_ttl_def* best;
+	struct vpndns_ttl_def* best = v->ttl;
 	size_t rrs, i;
-	if(!policy->pc->ttls || !(best = policy_ttl_find(policy, qinfo->qname)))
+	if(!best)
 		return;
 	/* the answer came from the cache, with the cache's TTLs: rewrite
 	 * the TTL of every record in the packet */
@@ -1157,7 +1307,7 @@ done:
 static int
 policy_client_rep_blocked(struct vpndns_policy* policy,
 	struct vpndns_view* view, struct comm_reply* c, struct reply_info* rep,
-	struct policy_match* m)
+	struct vpndns_verdict* m)
 {
 	if(policy_exempt(policy, c ? &c->client_addr : NULL,
 		c ? c->client_addrlen : 0))
@@ -1173,7 +1323,7 @@ policy_client_rep_blocked(struct vpndns_policy* policy,
 static struct vpndns_policy*
 policy_pair_rep_blocked(struct vpndns_policy* start,
 	struct vpndns_policy* cur, struct vpndns_view* view,
-	struct comm_reply* c, struct reply_info* rep, struct policy_match* m)
+	struct comm_reply* c, struct reply_info* rep, struct vpndns_verdict* m)
 {
 	if(policy_client_rep_blocked(start, view, c, rep, m))
 		return start;
@@ -1187,12 +1337,12 @@ vpndns_policy_answer(struct vpndns_policy* start, struct vpndns_policy* cur,
 	struct module_qstate* qstate, int id, struct vpndns_view* view)
 {
 	struct vpndns_qstate* vq = (struct vpndns_qstate*)qstate->minfo[id];
-	struct policy_match m;
+	struct vpndns_verdict m;
 	struct vpndns_policy* by;
 	if(vq && vq->blocked_list) {
 		/* the egress veto stopped a blocked name in the chain */
 		memset(&m, 0, sizeof(m));
-		m.verdict = policy_blocked;
+		m.kind = vpndns_verdict_blocked;
 		m.list_name = vq->blocked_list;
 		policy_finish(start, qstate, id, view, &m);
 		return 1;
@@ -1210,7 +1360,7 @@ vpndns_policy_answer(struct vpndns_policy* start, struct vpndns_policy* cur,
 /** Is an outgoing name blocked for the query's client under a policy? */
 static int
 policy_egress_one(struct vpndns_policy* policy, struct query_info* qinfo,
-	struct vpndns_view* view, struct comm_reply* c, struct policy_match* m)
+	struct vpndns_view* view, struct comm_reply* c, struct vpndns_verdict* m)
 {
 	memset(m, 0, sizeof(*m));
 	if(policy_exempt(policy, c ? &c->client_addr : NULL,
@@ -1227,7 +1377,7 @@ vpndns_policy_egress_blocked(struct vpndns_policy* start,
 {
 	struct comm_reply* c = policy_client(qstate);
 	struct vpndns_qstate* vq = (struct vpndns_qstate*)qstate->minfo[id];
-	struct policy_match m;
+	struct vpndns_verdict m;
 	if(!policy_egress_one(start, qinfo, view, c, &m) && (cur == start ||
 		!policy_egress_one(cur, qinfo, view, c, &m)))
 		return 0;
@@ -1245,7 +1395,7 @@ vpndns_policy_reply_check(struct vpndns_policy* start,
 	struct vpndns_view* view, struct comm_reply* c, int* rcode,
 	struct reply_info** rep)
 {
-	struct policy_match m;
+	struct vpndns_verdict m;
 	struct vpndns_policy* by;
 	int rc;
 	if(!*rep || !(by = policy_pair_rep_blocked(start, cur, view, c, *rep,
@@ -1268,7 +1418,7 @@ vpndns_policy_reply_check(struct vpndns_policy* start,
 /** Check one name of a wire reply, at the packet's position. */
 static int
 policy_wire_name_blocked(struct vpndns_policy* policy,
-	struct vpndns_view* view, sldns_buffer* pkt, struct policy_match* m)
+	struct vpndns_view* view, sldns_buffer* pkt, struct vpndns_verdict* m)
 {
 	uint8_t name[LDNS_MAX_DOMAINLEN+1];
 	uint8_t* at = sldns_buffer_current(pkt);
@@ -1287,7 +1437,7 @@ policy_wire_name_blocked(struct vpndns_policy* policy,
 static int
 policy_wire_target_blocked(struct vpndns_policy* policy,
 	struct vpndns_view* view, sldns_buffer* pkt, uint16_t rdlen,
-	struct policy_match* m)
+	struct vpndns_verdict* m)
 {
 	size_t rdata = sldns_buffer_position(pkt);
 	size_t len = pkt_dname_len(pkt);
@@ -1305,7 +1455,7 @@ policy_wire_target_blocked(struct vpndns_policy* policy,
  */
 static int
 policy_wire_answer_blocked(struct vpndns_policy* policy,
-	struct vpndns_view* view, sldns_buffer* pkt, struct policy_match* m)
+	struct vpndns_view* view, sldns_buffer* pkt, struct vpndns_verdict* m)
 {
 	size_t i, an = LDNS_ANCOUNT(sldns_buffer_begin(pkt));
 	int found = 0;
@@ -1371,7 +1521,7 @@ vpndns_policy_wire_check(struct vpndns_policy* policy,
 	uint8_t qname[LDNS_MAX_DOMAINLEN+1];
 	struct query_info qinfo;
 	struct edns_data edns;
-	struct policy_match m;
+	struct vpndns_verdict m;
 	int r;
 	if(sldns_buffer_limit(pkt) < LDNS_HEADER_SIZE ||
 		LDNS_QDCOUNT(sldns_buffer_begin(pkt)) != 1 ||
@@ -1415,7 +1565,7 @@ vpndns_policy_explain(struct vpndns_policy* policy, struct vpndns_conf* conf,
 {
 	char text[VPNDNS_NAME_TEXT_SIZE];
 	struct query_info qinfo;
-	struct policy_match m;
+	struct vpndns_verdict m;
 	struct vpndns_domain_fwd* d, *best = NULL;
 	memset(&qinfo, 0, sizeof(qinfo));
 	qinfo.qname = name;
@@ -1426,9 +1576,9 @@ vpndns_policy_explain(struct vpndns_policy* policy, struct vpndns_conf* conf,
 	if(policy_exempt(policy, addr, addrlen))
 		vpndns_out_printf(out, "client is exempt from blocking\n");
 	if(policy_check(policy, view, addr, addrlen, &qinfo, &m)) {
-		if(m.verdict == policy_static_hit)
+		if(m.kind == vpndns_verdict_static)
 			vpndns_out_printf(out, "name %s: static record\n", text);
-		else if(m.verdict == policy_regex)
+		else if(m.kind == vpndns_verdict_regex)
 			vpndns_out_printf(out, "name %s: nxdomain-regex %s "
 				"(line %d)\n", text, m.regex->pattern,
 				m.regex->line);

@@ -29,6 +29,52 @@ struct vpndns_out;
 
 /** The runtime policy. */
 struct vpndns_policy;
+struct policy_static;
+struct policy_ptr;
+struct vpndns_regex_def;
+struct vpndns_ttl_def;
+struct sockaddr_storage;
+
+/** What the policy says of a query name. */
+enum vpndns_verdict_kind {
+	/** nothing: resolve it */
+	vpndns_verdict_pass = 0,
+	/** a static record answers it */
+	vpndns_verdict_static,
+	/** an NXDOMAIN regex blocks it */
+	vpndns_verdict_regex,
+	/** a blocklist entry blocks it */
+	vpndns_verdict_blocked
+};
+
+/**
+ * The policy's decision on one query name, made once by
+ * vpndns_policy_decide and then applied by whoever answers: the front
+ * hook before the cache, the module for the mesh.  Lifetime: its
+ * pointers belong to the policy that made it, so it is valid only while
+ * that policy is (between vpndns_enter and vpndns_leave, or while a
+ * query holds the snapshot).
+ */
+struct vpndns_verdict {
+	/** the decision */
+	enum vpndns_verdict_kind kind;
+	/** the static entry, for a static answer to a forward name */
+	struct policy_static* st;
+	/** the PTR entry, for a static answer to a reverse name */
+	struct policy_ptr* ptr;
+	/** the regex, for vpndns_verdict_regex */
+	struct vpndns_regex_def* regex;
+	/** name of the deciding list, for vpndns_verdict_blocked */
+	const char* list_name;
+	/** the EDE text of that list's blocks, made with the list; NULL:
+	 * made when answering */
+	const char* ede_text;
+	/** a pass that holds for every client of the view: no exemption
+	 * let it through, so it may be remembered for the view */
+	int memoizable;
+	/** the TTL override of a passed name, or NULL */
+	struct vpndns_ttl_def* ttl;
+};
 
 /**
  * Build the runtime policy of a configuration (loads the lists).
@@ -83,7 +129,53 @@ size_t vpndns_policy_scope_names(struct vpndns_policy* policy,
 	const char* name);
 
 /**
- * Apply the policy in the worker's front hook, before the cache.
+ * Decide on a query name: static answer, block (by which list or regex),
+ * or pass, with the TTL override of a pass.  Made once per query.
+ * Thread: any worker, inside vpndns_enter/vpndns_leave.
+ * @param policy: the policy.
+ * @param view: the client's view, for its own lists.
+ * @param addr: the client's address, NULL for none (exemptions).
+ * @param addrlen: its length.
+ * @param qinfo: the query.
+ * @param v: returns the verdict; valid while the policy is.
+ * @return true if the policy answers the query (static or block).
+ */
+int vpndns_policy_decide(struct vpndns_policy* policy,
+	struct vpndns_view* view, struct sockaddr_storage* addr,
+	socklen_t addrlen, struct query_info* qinfo, struct vpndns_verdict* v);
+
+/**
+ * Does every name pass (no static name, regex or listed name)?  Then a
+ * verdict costs no lookup, and remembering passed names gains nothing.
+ * @param policy: the policy.
+ * @return true if every name passes.
+ */
+int vpndns_policy_passes_all(struct vpndns_policy* policy);
+
+/**
+ * Answer a query the policy decided on (static or block) in the
+ * worker's packet, counting and logging a block.  Block answers are
+ * written straight into the packet when nothing unusual is asked of
+ * them.
+ * @param policy: the policy that made the verdict.
+ * @param env: the worker's environment.
+ * @param view: the client's view.
+ * @param repinfo: the client.
+ * @param qinfo: the query.
+ * @param edns: the query's EDNS, used for the reply.
+ * @param pkt: the query packet; holds the answer on return.
+ * @param scratch: scratch region.
+ * @param v: the verdict, not a pass.
+ */
+void vpndns_policy_front_answer(struct vpndns_policy* policy,
+	struct module_env* env, struct vpndns_view* view,
+	struct comm_reply* repinfo, struct query_info* qinfo,
+	struct edns_data* edns, struct sldns_buffer* pkt,
+	struct regional* scratch, struct vpndns_verdict* v);
+
+/**
+ * Decide and, unless the name passes, answer: vpndns_policy_decide and
+ * vpndns_policy_front_answer in one call.
  * @param policy: the policy.
  * @param env: the worker's environment.
  * @param view: the client's view.
@@ -92,14 +184,21 @@ size_t vpndns_policy_scope_names(struct vpndns_policy* policy,
  * @param edns: the query's EDNS, used for the reply.
  * @param pkt: the packet; holds the answer on return of true.
  * @param scratch: scratch region.
- * @param memoizable: returns true when the name passed and the pass
- *	holds for every client of the view (no exemption was involved).
+ * @param v: returns the verdict.
  * @return true if answered.
  */
 int vpndns_policy_front(struct vpndns_policy* policy, struct module_env* env,
 	struct vpndns_view* view, struct comm_reply* repinfo,
 	struct query_info* qinfo, struct edns_data* edns,
-	struct sldns_buffer* pkt, struct regional* scratch, int* memoizable);
+	struct sldns_buffer* pkt, struct regional* scratch,
+	struct vpndns_verdict* v);
+
+/**
+ * Unit tests: switch the direct writing of block answers off (and on
+ * again), to compare its bytes with the general encoder's.
+ * @param on: false to use the general encoder for every answer.
+ */
+void vpndns_policy_wire_answers(int on);
 
 /**
  * Check a cached reply's CNAME/DNAME chain in the front hook.
@@ -121,13 +220,14 @@ int vpndns_policy_front_cached(struct vpndns_policy* policy,
 	struct regional* scratch, struct reply_info* rep);
 
 /**
- * Apply a TTL override to an answer the front hook encoded from cache.
- * @param policy: the policy.
- * @param qinfo: the query.
+ * Apply the TTL override of a verdict to an answer the front hook
+ * encoded from cache.
+ * @param v: the query's verdict (a pass); nothing happens without an
+ *	override.
  * @param pkt: the encoded answer; its TTLs are rewritten.
  */
-void vpndns_policy_front_ttl(struct vpndns_policy* policy,
-	struct query_info* qinfo, struct sldns_buffer* pkt);
+void vpndns_policy_front_ttl(struct vpndns_verdict* v,
+	struct sldns_buffer* pkt);
 
 /**
  * Apply the policy to a new query in the mesh.

@@ -139,8 +139,11 @@ static void
 vpndns_memos_delete(struct vpndns_env* ve)
 {
 	int t;
-	for(t = 0; ve->threads && t <= ve->nthreads; t++)
+	for(t = 0; ve->threads && t <= ve->nthreads; t++) {
 		free(ve->threads[t].memo);
+		/* the worker's deletion freed its timer with its base */
+		free(ve->threads[t].failq);
+	}
 }
 
 /** Allocate the module state for a configuration check or a daemon. */
@@ -252,6 +255,15 @@ vpndns_deinit(struct module_env* env, int id)
 	lock_basic_destroy(&ve->reload_lock);
 	free(ve);
 	env->modinfo[id] = NULL;
+}
+
+void
+vpndns_worker_delete(struct module_env* env)
+{
+	struct vpndns_env* ve = vpndns_active();
+	int t = vpndns_thread_num(env);
+	if(ve && t >= 0 && t < ve->nthreads)
+		vpndns_failfast_thread_end(&ve->threads[t]);
 }
 
 void

@@ -24,6 +24,7 @@ struct vpndns_views;
 struct vpndns_policy;
 struct vpndns_view;
 struct vpndns_memo;
+struct vpndns_failq;
 struct iter_hints;
 struct alloc_cache;
 struct comm_reply;
@@ -66,8 +67,10 @@ struct vpndns_thread {
 	/** the front hook made the reply the worker sends next, and checked
 	 * it: the worker's exit check need not parse it again */
 	int front_replied;
+	/** the worker's fail timeouts (failfast.c), NULL until used */
+	struct vpndns_failq* failq;
 	/** padding to a cache line, so threads don't share one */
-	char pad[64 - sizeof(uint64_t) - 2*sizeof(int) - 2*sizeof(void*)];
+	char pad[64 - sizeof(uint64_t) - 2*sizeof(int) - 3*sizeof(void*)];
 };
 
 /** The global state of the module. */
@@ -121,8 +124,12 @@ struct vpndns_qstate {
 	/** the per-thread counters whose inflight gauge counts the query,
 	 * or NULL; they stay allocated while the query's view set lives */
 	struct vpndns_view_stats* inflight;
-	/** the view-fail-timeout timer, on the worker's event base, or NULL */
-	struct comm_timer* fail_timer;
+	/** the thread's fail timer queue while the query is in it, or NULL */
+	struct vpndns_failq* failq;
+	/** neighbours in that queue */
+	struct vpndns_qstate* fail_prev, *fail_next;
+	/** the query's fail deadline, in microseconds of the worker's clock */
+	uint64_t fail_at;
 	/** the query, for the timer */
 	struct module_qstate* qstate;
 	/** the snapshot the query started with, counted in its inflight
@@ -192,9 +199,28 @@ size_t vpndns_get_mem(struct module_env* env, int id);
 int vpndns_module_conf_known(const char* module_conf);
 
 /**
+ * The worker's early hook, run before Unbound's local zones: classify the
+ * client and decide on the query name once.  A blocked name is answered
+ * here, before any local data or RPZ could answer it (the exit check
+ * would block those answers anyway); every other verdict waits for the
+ * front hook, which the worker calls after the local zones in the same
+ * call.  Thread: the worker's.
+ * @param env: the worker's environment.
+ * @param qinfo: the query.
+ * @param edns: the query's EDNS data; used for the reply.
+ * @param repinfo: the client.
+ * @param pkt: the query packet; holds the reply on return of true.
+ * @param scratch: the worker's scratch region.
+ * @return true if the packet holds the reply: send it.
+ */
+int vpndns_worker_early(struct module_env* env, struct query_info* qinfo,
+	struct edns_data* edns, struct comm_reply* repinfo,
+	struct sldns_buffer* pkt, struct regional* scratch);
+
+/**
  * The worker's front hook, run where the worker would answer from the
- * global cache: classify the client, apply the policy, and answer from
- * the view's cache.
+ * global cache: classify the client, apply the policy (the early hook's
+ * decision when it still holds), and answer from the view's cache.
  * @param env: the worker's environment.
  * @param qinfo: the query.
  * @param edns: the query's EDNS data; used for the reply.
@@ -299,12 +325,20 @@ void vpndns_answer_error(struct module_qstate* qstate, int id, int rcode,
 	int ede, const char* text);
 
 /**
- * The view-fail-timeout timer of a query (failfast.c), a comm_timer
- * callback; Unbound's function pointer whitelist names it (patch
- * 0012-fail-timer).
- * @param arg: the query's vpndns state.
+ * The view-fail-timeout timer of a worker thread (failfast.c), a
+ * comm_timer callback; Unbound's function pointer whitelist names it
+ * (patch 0012-fail-timer).
+ * @param arg: the thread's fail timer queue.
  */
 void vpndns_fail_timer_cb(void* arg);
+
+/**
+ * A worker is deleted: its mesh is gone, its event base not yet.  Frees
+ * what vpndns keeps on that base (the thread's fail timer).  Called by
+ * the worker's deletion (patch 0012-fail-timer).
+ * @param env: the worker's environment.
+ */
+void vpndns_worker_delete(struct module_env* env);
 
 /** inplace callback that adds the EDE of a vpndns SERVFAIL */
 int vpndns_servfail_cb(struct query_info* qinfo,

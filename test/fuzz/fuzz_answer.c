@@ -29,7 +29,8 @@
  *   vpndns_policy_front_cached a cached reply in the front hook;
  *   vpndns_policy_egress_blocked every owner and target as a question;
  *   vpndns_policy_query and vpndns_policy_front  the question itself;
- *   vpndns_policy_front_ttl    TTL rewrite of the raw packet.
+ *   vpndns_policy_front_ttl    TTL rewrite of the raw packet, with the
+ *                              override vpndns_policy_decide found.
  * The target keeps its own blocksets, built from the same list files,
  * and looks up every owner name and CNAME/DNAME target of the answer
  * section itself, as policy.c promises to: the module's verdicts must
@@ -440,7 +441,7 @@ run_policy(int opts, struct query_info* q, struct dns_msg* msg,
 	time_t orig_ttl = msg->rep->ttl, orig_rrset_ttl = orig->rrset_count ?
 		((struct packed_rrset_data*)orig->rrsets[0]->entry.data)->ttl : 0;
 	sldns_buffer* pkt;
-	int memoizable = 0;
+	struct vpndns_verdict v;
 	uint16_t wid;
 	size_t i, tlen;
 	FUZZ_CHECK(venv && venv->msg_cache == view->msg_cache,
@@ -573,12 +574,12 @@ run_policy(int opts, struct query_info* q, struct dns_msg* msg,
 	expect = ref_static_or_regex(q, exempt, &is_static) || (!exempt &&
 		ref_blocked(guest, q->qname, q->qname_len));
 	got = vpndns_policy_front(policy, &wenv, view, &rep, q, &edns, pkt,
-		region, &memoizable);
+		region, &v);
 	FUZZ_CHECK(got == expect, "front: policy %d, expected %d", got,
 		expect);
 	/* a pass may be remembered only when no exemption made it */
-	FUZZ_CHECK(!memoizable || (!got && !exempt), "front: memoizable "
-		"%d for got %d exempt %d", memoizable, got, exempt);
+	FUZZ_CHECK(!v.memoizable || (!got && !exempt), "front: memoizable "
+		"%d for got %d exempt %d", v.memoizable, got, exempt);
 	if(got)
 		check_encoded(pkt, "front");
 	sldns_buffer_free(pkt);
@@ -592,6 +593,7 @@ LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)
 	struct edns_data edns;
 	struct query_info q;
 	struct dns_msg* msg;
+	struct vpndns_verdict v;
 	sldns_buffer pkt;
 	uint8_t* copy, *raw, *qname;
 	int opts;
@@ -637,7 +639,8 @@ LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)
 	/* the TTL rewrite walks a cached answer in wire format: here the
 	 * raw input */
 	sldns_buffer_init_frm_data(&pkt, raw, size);
-	vpndns_policy_front_ttl(policy, &q, &pkt);
+	(void)vpndns_policy_decide(policy, views->fixed[0], NULL, 0, &q, &v);
+	vpndns_policy_front_ttl(&v, &pkt);
 	FUZZ_CHECK(sldns_buffer_position(&pkt) == 0 &&
 		sldns_buffer_limit(&pkt) == size, "front_ttl moved the buffer");
 	FUZZ_CHECK(memcmp(raw, data, LDNS_HEADER_SIZE) == 0,

@@ -206,7 +206,8 @@ front(const char* ip, const char* name, uint16_t type,
 	struct edns_data edns;
 	size_t len;
 	uint8_t* wire = sldns_str2wire_dname(name, &len);
-	int memo = 0, r;
+	struct vpndns_verdict v;
+	int r;
 	ck_assert_ptr_nonnull(wire);
 	ck_assert_ptr_nonnull(view);
 	memset(&q, 0, sizeof(q));
@@ -222,7 +223,7 @@ front(const char* ip, const char* name, uint16_t type,
 	sldns_buffer_write_u16_at(pkt, 0, 0x1234);
 	regional_free_all(scratch);
 	r = vpndns_policy_front(policy, &env, view, &c, &q, &edns, pkt,
-		scratch, &memo);
+		scratch, &v);
 	free(wire);
 	return r;
 }
@@ -434,6 +435,112 @@ START_TEST(test_explain)
 END_TEST
 
 /** The suite. */
+/** One block answer, written by the encoder chosen; the packet holds
+ * it on return.  Returns whether the EDNS kept an EDE option for a
+ * later encoder (the general encoder's mark). */
+static int
+block_answer(struct vpndns_policy* p, struct vpndns_view* view,
+	struct comm_reply* c, const char* name, uint16_t type,
+	uint16_t flags, int edns_on, int do_bit, uint16_t udp, int wire)
+{
+	struct query_info q;
+	struct edns_data edns;
+	struct vpndns_verdict v;
+	size_t len;
+	uint8_t* wirename = sldns_str2wire_dname(name, &len);
+	ck_assert_ptr_nonnull(wirename);
+	memset(&q, 0, sizeof(q));
+	q.qname = wirename;
+	q.qname_len = len;
+	q.qtype = type;
+	q.qclass = LDNS_RR_CLASS_IN;
+	memset(&edns, 0, sizeof(edns));
+	edns.edns_present = edns_on;
+	edns.udp_size = udp;
+	edns.bits = do_bit ? EDNS_DO : 0;
+	qinfo_query_encode(pkt, &q);
+	sldns_buffer_write_u16_at(pkt, 0, 0xbeef);
+	sldns_buffer_write_u16_at(pkt, 2, flags);
+	/* the worker's query info points into the query packet */
+	q.qname = sldns_buffer_at(pkt, LDNS_HEADER_SIZE);
+	regional_free_all(scratch);
+	vpndns_policy_wire_answers(wire);
+	ck_assert(vpndns_policy_front(p, &env, view, c, &q, &edns, pkt,
+		scratch, &v));
+	vpndns_policy_wire_answers(1);
+	free(wirename);
+	return edns.opt_list_out != NULL;
+}
+
+START_TEST(test_block_wire_matches_encoder)
+{
+	/* every block action, for the types that get addresses and one that
+	 * doesn't, with and without EDNS, DO, RD and CD, EDE on and off, and
+	 * a UDP size too small for the answer: the bytes written straight
+	 * into the packet are the general encoder's */
+	static const char* actions[] = { "nxdomain", "nodata", "null",
+		"ip 10.9.9.9", "ip 10.9.9.9 2001:db8::9" };
+	static const uint16_t types[] = { LDNS_RR_TYPE_A, LDNS_RR_TYPE_AAAA,
+		LDNS_RR_TYPE_TXT };
+	static const uint16_t flagsets[] = { 0x0100, 0x0000, 0x0110 };
+	static const uint16_t udps[] = { 1232, 512, 40 };
+	uint8_t expect[1024];
+	size_t a, t, f, u, elen;
+	int e, d, ede, direct = 0;
+	for(a = 0; a < sizeof(actions)/sizeof(actions[0]); a++) {
+		char text[512];
+		int nerr = 0;
+		struct vpndns_conf* conf;
+		struct vpndns_policy* p;
+		struct vpndns_views* vs;
+		struct vpndns_client_rule* rule;
+		struct vpndns_view* view;
+		struct comm_reply c;
+		snprintf(text, sizeof(text), "view: v 192.0.2.1\n"
+			"client: 10.1.0.0/16 v\nblocklist: %s/global.list\n"
+			"block-action: %s\n", dir, actions[a]);
+		ck_assert_ptr_nonnull(conf = vpndns_conf_parse("wire.conf",
+			text, cfg, &nerr, NULL));
+		ck_assert_ptr_nonnull(p = vpndns_policy_create(conf, cfg,
+			NULL));
+		ck_assert_ptr_nonnull(vs = vpndns_views_create(conf, cfg,
+			&alloc, hints));
+		memset(&c, 0, sizeof(c));
+		ck_assert(ipstrtoaddr("10.1.0.5", 53000, &c.client_addr,
+			&c.client_addrlen));
+		ck_assert_ptr_nonnull(view = vpndns_views_peek(vs,
+			&c.client_addr, c.client_addrlen, &rule));
+		for(t = 0; t < 3; t++)
+		for(f = 0; f < 3; f++)
+		for(u = 0; u < 3; u++)
+		for(e = 0; e < 2; e++)
+		for(d = 0; d < 2; d++)
+		for(ede = 0; ede < 2; ede++) {
+			cfg->ede = ede;
+			(void)block_answer(p, view, &c, "x.Ads.example.",
+				types[t], flagsets[f], e, d, udps[u], 0);
+			elen = sldns_buffer_limit(pkt);
+			ck_assert_uint_le(elen, sizeof(expect));
+			memcpy(expect, sldns_buffer_begin(pkt), elen);
+			if(!block_answer(p, view, &c, "x.Ads.example.",
+				types[t], flagsets[f], e, d, udps[u], 1))
+				direct++;
+			ck_assert_msg(sldns_buffer_limit(pkt) == elen &&
+				memcmp(sldns_buffer_begin(pkt), expect,
+				elen) == 0, "block answer differs: action %s "
+				"type %d flags %x udp %d edns %d do %d ede %d",
+				actions[a], (int)types[t], (unsigned)flagsets[f],
+				(int)udps[u], e, d, ede);
+		}
+		vpndns_policy_delete(p);
+		vpndns_views_delete(vs);
+	}
+	cfg->ede = 1;
+	/* the direct writer answered most of them itself */
+	ck_assert_int_gt(direct, 5 * 3 * 3 * 3 * 2 * 2 * 2 / 2);
+}
+END_TEST
+
 static Suite*
 policy_suite(void)
 {
@@ -447,6 +554,7 @@ policy_suite(void)
 	tcase_add_test(tc, test_alias_of_blocked_name);
 	tcase_add_test(tc, test_exit_check_of_worker_replies);
 	tcase_add_test(tc, test_explain);
+	tcase_add_test(tc, test_block_wire_matches_encoder);
 	suite_add_tcase(s, tc);
 	return s;
 }
