@@ -9,20 +9,39 @@
 /**
  * \file
  *
- * The per-view bound on queries in flight and the per-query fail timer;
- * see failfast.h.
+ * The per-view bound on queries in flight and the per-query fail timer,
+ * and the module's error answers; see failfast.h.
  */
 
 #include "config.h"
 #include "vpndns/failfast.h"
-#include "vpndns/vpndns.h"
+#include "vpndns/state.h"
+#include "vpndns/guard.h"
 #include "vpndns/view.h"
 #include "vpndns/conf.h"
 #include "util/module.h"
 #include "util/netevent.h"
 #include "util/config_file.h"
+#include "util/data/msgreply.h"
 #include "services/mesh.h"
 #include "sldns/rrdef.h"
+
+void
+vpndns_answer_error(struct module_qstate* qstate, int id, int rcode,
+	int ede, const char* text)
+{
+	struct vpndns_qstate* vq = (struct vpndns_qstate*)qstate->minfo[id];
+	qstate->return_rcode = rcode;
+	qstate->return_msg = NULL;
+	if(rcode == LDNS_RCODE_SERVFAIL && vq) {
+		vq->servfail_ede = ede;
+		vq->servfail_ede_text = text;
+	} else if(qstate->env->cfg->ede) {
+		edns_opt_list_append_ede(&qstate->edns_opts_front_out,
+			qstate->region, (sldns_ede_code)ede, text);
+	}
+	qstate->ext_state[id] = module_finished;
+}
 
 /** The bound on a view's queries in flight in one worker thread, from
  * view-max-inflight; 0 for no bound. */

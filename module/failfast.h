@@ -23,7 +23,8 @@
  *
  * Everything here runs on the worker thread that owns the query: the
  * counters have one writer, and the timer fires on that worker's event
- * base.
+ * base.  The query's vpndns state (state.h) lives in its region until
+ * vpndns_clear, which releases what is held here first.
  */
 
 #ifndef VPNDNS_FAILFAST_H
@@ -31,6 +32,19 @@
 struct vpndns_qstate;
 struct vpndns_view;
 struct module_qstate;
+
+/**
+ * Finish a query in the module with an rcode and an EDE (the EDE of a
+ * SERVFAIL is added by vpndns_servfail_cb): the answers of this file and
+ * the module's own error answers (vpndns.c).  On the query's worker.
+ * @param qstate: the query.
+ * @param id: the module id.
+ * @param rcode: the rcode.
+ * @param ede: the EDE code.
+ * @param text: the EDE text, static.
+ */
+void vpndns_answer_error(struct module_qstate* qstate, int id, int rcode,
+	int ede, const char* text);
 
 /**
  * Count a cache miss among its view's queries in flight in this thread,
@@ -67,5 +81,14 @@ void vpndns_failfast_stop(struct vpndns_qstate* vq);
  * @param vq: the query's vpndns state.
  */
 void vpndns_failfast_release(struct vpndns_qstate* vq);
+
+/**
+ * The view-fail-timeout timer of a query, a comm_timer callback on the
+ * query's worker: answers the query's clients SERVFAIL with EDE 22 (or
+ * stale data) and lets the query go on.  Also declared in vpndns.h, for
+ * Unbound's function pointer whitelist.
+ * @param arg: the query's vpndns state.
+ */
+void vpndns_fail_timer_cb(void* arg);
 
 #endif /* VPNDNS_FAILFAST_H */

@@ -23,6 +23,7 @@
  */
 #include "config.h"
 #include "vpndns/vpndns.h"
+#include "vpndns/reload.h"
 #include "vpndns/queryid.h"
 #include "vpndns/view.h"
 #include "vpndns/policy.h"
@@ -300,7 +301,7 @@ front_run(struct vpndns_env* ve, struct vpndns_snap* snap,
 	struct edns_data* edns, struct comm_reply* repinfo, sldns_buffer* pkt,
 	struct regional* scratch)
 {
-	struct vpndns_thread* th = vpndns_thread(ve, env);
+	struct vpndns_thread* th = vpndns_thread_slot(ve, env);
 	struct vpndns_view* view;
 	struct vpndns_view_stats* st;
 	enum vpndns_classify_fail fail = vpndns_classify_refused;
@@ -353,14 +354,14 @@ vpndns_worker_front(struct module_env* env, struct query_info* qinfo,
 {
 	struct vpndns_env* ve = vpndns_active();
 	enum vpndns_front_result r;
-	if(!ve || !__atomic_load_n(&ve->snap, __ATOMIC_ACQUIRE) ||
+	if(!vpndns_serving(ve) ||
 		vpndns_guard_off("front"))
 		return vpndns_front_pass;
 	r = front_run(ve, vpndns_enter(ve, env), env, qinfo, edns, repinfo,
 		pkt, scratch);
 	if(r == vpndns_front_reply)
 		/* checked here; the worker's exit check skips it */
-		vpndns_thread(ve, env)->front_replied = 1;
+		vpndns_thread_slot(ve, env)->front_replied = 1;
 	vpndns_leave(ve, env);
 	return r;
 }

@@ -24,7 +24,6 @@
 #ifdef __GLIBC__
 #include <malloc.h>
 #endif
-#include "vpndns/vpndns.h"
 #include "vpndns/reload.h"
 #include "vpndns/conf.h"
 #include "vpndns/view.h"
@@ -49,7 +48,7 @@ reload_thread_slot(struct vpndns_env* ve, struct module_env* env)
 }
 
 struct vpndns_thread*
-vpndns_thread(struct vpndns_env* ve, struct module_env* env)
+vpndns_thread_slot(struct vpndns_env* ve, struct module_env* env)
 {
 	return reload_thread_slot(ve, env);
 }

@@ -9,15 +9,56 @@
 /**
  * \file
  *
- * Live reload of vpndns.conf and of the lists, off the worker threads.
+ * Reading the current snapshot (vpndns_enter, vpndns_leave), live reload
+ * of vpndns.conf and of the lists off the worker threads, and the
+ * epoch-based reclamation of what a reload replaced.  The state it works
+ * on (struct vpndns_env, vpndns_snap, vpndns_thread) is in state.h.
+ *
+ * Threads and locks: vpndns_enter, vpndns_thread_slot and vpndns_leave
+ * run on any thread, lock-free, each on the calling thread's own slot.
+ * One reload or live change runs at a time (the reload slot,
+ * vpndns_reload_claim, under the env's reload_lock); only its holder
+ * publishes.  Lifetime: a snapshot, and every pointer taken from it, is
+ * valid only between vpndns_enter and vpndns_leave on the thread that
+ * entered, or while a query holds it (vpndns_qstate.snap).
  */
 
 #ifndef VPNDNS_RELOAD_H
 #define VPNDNS_RELOAD_H
-struct vpndns_env;
-struct vpndns_snap;
+#include "vpndns/state.h"
 struct vpndns_out;
 struct vpndns_conf;
+struct module_env;
+
+/**
+ * Enter vpndns on this thread and get the current snapshot.  Calls nest;
+ * every vpndns_enter is paired with a vpndns_leave.  Any thread, no
+ * lock: the thread's slot announces its epoch, so nothing published
+ * before is freed until it leaves.
+ * @param ve: the module.
+ * @param env: the calling thread's environment.
+ * @return the snapshot to use until vpndns_leave; valid only between
+ *	vpndns_enter and vpndns_leave.
+ */
+struct vpndns_snap* vpndns_enter(struct vpndns_env* ve,
+	struct module_env* env);
+
+/**
+ * The calling thread's state, for a thread inside vpndns_enter.
+ * @param ve: the module.
+ * @param env: the calling thread's environment.
+ * @return the thread's slot; written by this thread only.
+ */
+struct vpndns_thread* vpndns_thread_slot(struct vpndns_env* ve,
+	struct module_env* env);
+
+/**
+ * Leave vpndns on this thread.  Pointers taken from the snapshot of
+ * vpndns_enter must not be used after the outermost leave.
+ * @param ve: the module.
+ * @param env: the calling thread's environment.
+ */
+void vpndns_leave(struct vpndns_env* ve, struct module_env* env);
 
 /**
  * Start a reload on the reload thread.  With full, vpndns.conf is parsed

@@ -64,24 +64,6 @@ vpndns_mesh_isolate(struct module_env* env)
 		env) ? env : NULL;
 }
 
-#ifdef VPNDNS_TEST_HOOKS
-int
-vpndns_guard_off(const char* guard)
-{
-	const char* off = getenv("VPNDNS_TEST_GUARD_OFF");
-	size_t len = strlen(guard);
-	while(off && *off) {
-		if(strncmp(off, guard, len) == 0 && (off[len] == ',' ||
-			off[len] == 0))
-			return 1;
-		off = strchr(off, ',');
-		if(off)
-			off++;
-	}
-	return 0;
-}
-#endif /* VPNDNS_TEST_HOOKS */
-
 /** The module-config orderings vpndns supports. */
 static const char* vpndns_module_confs[] = {
 	"vpndns iterator",
@@ -254,23 +236,6 @@ vpndns_deinit(struct module_env* env, int id)
 	env->modinfo[id] = NULL;
 }
 
-void
-vpndns_answer_error(struct module_qstate* qstate, int id, int rcode,
-	int ede, const char* text)
-{
-	struct vpndns_qstate* vq = (struct vpndns_qstate*)qstate->minfo[id];
-	qstate->return_rcode = rcode;
-	qstate->return_msg = NULL;
-	if(rcode == LDNS_RCODE_SERVFAIL && vq) {
-		vq->servfail_ede = ede;
-		vq->servfail_ede_text = text;
-	} else if(qstate->env->cfg->ede) {
-		edns_opt_list_append_ede(&qstate->edns_opts_front_out,
-			qstate->region, (sldns_ede_code)ede, text);
-	}
-	qstate->ext_state[id] = module_finished;
-}
-
 /** Find the view of a new query; NULL means it was answered already. */
 static struct vpndns_view*
 vpndns_query_view(struct vpndns_env* ve, struct vpndns_snap* snap,
@@ -312,7 +277,7 @@ static int
 vpndns_handoff_taken(struct vpndns_env* ve, struct module_qstate* qstate,
 	struct vpndns_view* view)
 {
-	struct vpndns_thread* th = vpndns_thread(ve, qstate->env);
+	struct vpndns_thread* th = vpndns_thread_slot(ve, qstate->env);
 	struct vpndns_memo* memo = th->memo;
 	int taken;
 	if(!memo || !memo->handoff_epoch)
@@ -356,7 +321,7 @@ vpndns_op_new(struct vpndns_env* ve, struct vpndns_snap* snap,
 		return;
 	/* the epoch this thread entered with: if the snapshot is newer, the
 	 * global epoch is past it and the egress veto checks again */
-	vq->checked_epoch = vpndns_thread(ve, qstate->env)->epoch;
+	vq->checked_epoch = vpndns_thread_slot(ve, qstate->env)->epoch;
 	if(!(venv = vpndns_views_env_owner(ve->hints, qstate->env) ?
 		qstate->env : vpndns_view_env(view, qstate->env))) {
 		vpndns_answer_error(qstate, id, LDNS_RCODE_SERVFAIL,
@@ -458,7 +423,7 @@ vpndns_op_done(struct vpndns_env* ve, struct vpndns_snap* snap,
 		 * reload happens */
 		vq->checked_rep = qstate->return_msg ?
 			qstate->return_msg->rep : NULL;
-		vq->checked_rep_epoch = vpndns_thread(ve, qstate->env)->epoch;
+		vq->checked_rep_epoch = vpndns_thread_slot(ve, qstate->env)->epoch;
 	} else
 		vpndns_op_failed(vq, qstate);
 	qstate->ext_state[id] = module_finished;
@@ -473,7 +438,7 @@ vpndns_operate(struct module_qstate* qstate, enum module_ev event, int id,
 	struct vpndns_snap* snap;
 	verbose(VERB_QUERY, "vpndns[module %d] operate: event %s", id,
 		strmodulevent(event));
-	if(!ve || !__atomic_load_n(&ve->snap, __ATOMIC_ACQUIRE)) {
+	if(!vpndns_serving(ve)) {
 		qstate->ext_state[id] = module_error;
 		return;
 	}
@@ -537,7 +502,7 @@ vpndns_get_mem(struct module_env* env, int id)
 	struct vpndns_env* ve = (struct vpndns_env*)env->modinfo[id];
 	struct vpndns_snap* snap;
 	size_t total = 0;
-	if(!ve || !__atomic_load_n(&ve->snap, __ATOMIC_ACQUIRE))
+	if(!vpndns_serving(ve))
 		return 0;
 	snap = vpndns_enter(ve, env);
 	total = sizeof(*ve) + vpndns_policy_get_mem(snap->policy);
