@@ -10,10 +10,10 @@ the functions it defines (vpndns.h: unit vpndns).  Unit A depends on
 unit B when a file of A includes B.h ("vpndns/B.h").  A header with no
 source file (queryid.h) is a unit of its own.
 
-Exits 1 and prints every cycle (one per strongly connected component,
-with the includes that make each step) when there is one; else prints
-the number of units, and with --layers the units layer by layer, each
-above the ones it depends on.
+When the graph has a cycle, prints a shortest cycle of every strongly
+connected component, with the includes that make each step, and exits 1.
+Else prints the number of units, and with --layers the units layer by
+layer, each above the ones it depends on.
 
 MODULE_DIR defaults to module/ beside test/.
 """
@@ -147,10 +147,8 @@ def components(units, edges):
     return out
 
 
-def cycle_in(comp, edges):
-    """A shortest cycle through the first unit of a component."""
-    members = set(comp)
-    start = comp[0]
+def shortest_cycle(start, members, edges):
+    """A shortest cycle from start back to it inside members, or None."""
     prev = {start: None}
     queue = [start]
     while queue:
@@ -167,7 +165,15 @@ def cycle_in(comp, edges):
             if b not in prev:
                 prev[b] = v
                 queue.append(b)
-    return [start]
+    return None
+
+
+def cycle_in(comp, edges):
+    """A shortest cycle of a strongly connected component."""
+    members = set(comp)
+    cycles = [c for c in (shortest_cycle(u, members, edges) for u in comp)
+        if c]
+    return min(cycles, key=len)
 
 
 def layers(units, edges):
