@@ -15,7 +15,8 @@
  * on (struct vpndns_env, vpndns_snap, vpndns_thread) is in state.h.
  *
  * Threads and locks: vpndns_enter, vpndns_thread_slot and vpndns_leave
- * run on any thread, lock-free, each on the calling thread's own slot.
+ * run on any thread, lock-free, on the calling thread's slot (a worker's
+ * own, or the one slot of the threads that are not workers).
  * One reload or live change runs at a time (the reload slot,
  * vpndns_reload_claim, under the env's reload_lock); only its holder
  * publishes.  Lifetime: a snapshot, and every pointer taken from it, is

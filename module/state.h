@@ -27,8 +27,9 @@
  *   vpndns_leave, or while a query holds it (vpndns_qstate.snap); it is
  *   freed when no thread is inside since it was retired and no query
  *   holds it.
- * - struct vpndns_thread: one per worker, one for every other thread;
- *   written by its own thread only; the reload thread reads the epoch.
+ * - struct vpndns_thread: one per worker, written by that worker only,
+ *   and one more for the threads that are not workers (the reload
+ *   thread); the reload side reads every epoch.
  * - struct vpndns_qstate lives in the query's region, on the worker
  *   that owns the query, until vpndns_clear.
  */
