@@ -17,8 +17,8 @@
  */
 #include "config.h"
 #include <ctype.h>
-#include <stdarg.h>
 #include "vpndns/conf.h"
+#include "vpndns/confparse.h"
 #include "vpndns/policy_conf.h"
 #include "vpndns/out.h"
 #include "util/log.h"
@@ -27,43 +27,8 @@
 #include "sldns/str2wire.h"
 #include "util/data/dname.h"
 
-/** longest netblock string accepted (an IPv6 address and a prefix) */
-#define VPNDNS_NETBLOCK_MAXLEN 128
 /** most arguments on one line */
 #define CONF_MAX_ARGS 64
-/** buffer for an error reason */
-#define CONF_ERR_LEN 256
-
-/** Parser state for one file. */
-struct conf_parser {
-	/** the configuration being built */
-	struct vpndns_conf* conf;
-	/** file name for messages */
-	const char* file;
-	/** current line number */
-	int line;
-	/** number of errors so far */
-	int nerr;
-	/** buffer for formatted error reasons */
-	char errbuf[CONF_ERR_LEN];
-	/** error lines are appended here too, if not NULL */
-	struct vpndns_out* errs;
-};
-
-/** A keyword handler: returns NULL or the reason of the error. */
-typedef const char* (*conf_handler_type)(struct conf_parser* p, int argc,
-	char** argv);
-
-/** Format an error reason into the parser's buffer. */
-static const char*
-conf_err(struct conf_parser* p, const char* fmt, ...)
-{
-	va_list args;
-	va_start(args, fmt);
-	vsnprintf(p->errbuf, sizeof(p->errbuf), fmt, args);
-	va_end(args);
-	return p->errbuf;
-}
 
 /** Is the port after '@', if any, a number from 1 to 65535? */
 static int
@@ -201,21 +166,7 @@ int
 vpndns_netblock_parse(const char* str, struct sockaddr_storage* addr,
 	socklen_t* addrlen, int* net)
 {
-	const char* slash = strchr(str, '/');
-	size_t i, ndigits;
-	if(strchr(str, '%') || strlen(str) >= VPNDNS_NETBLOCK_MAXLEN)
-		return 0;
-	if(slash) {
-		ndigits = strlen(slash+1);
-		if(ndigits < 1 || ndigits > 3)
-			return 0;
-		for(i = 0; i < ndigits; i++)
-			if(!isdigit((unsigned char)slash[1+i]))
-				return 0;
-		if(atoi(slash+1) > (strchr(str, ':') ? 128 : 32))
-			return 0;
-	}
-	return netblockstrtoaddr(str, 0, addr, addrlen, net);
+	return conf_netblock(str, addr, addrlen, net);
 }
 
 /** Make a view name from a netblock: only [A-Za-z0-9_-] survive. */
@@ -273,6 +224,13 @@ vpndns_conf_find_view(struct vpndns_conf* conf, const char* name)
 			return v;
 	}
 	return NULL;
+}
+
+/** The parser's view_defined: is the view defined so far? */
+static int
+conf_view_defined(struct conf_parser* p, const char* name)
+{
+	return vpndns_conf_find_view(p->conf, name) != NULL;
 }
 
 /** Add a view definition; takes the name. */
@@ -596,16 +554,6 @@ h_health_down_after(struct conf_parser* p, int argc, char** argv)
 		&p->conf->health_down_after);
 }
 
-/** Parse yes or no. */
-static const char*
-conf_yesno(int argc, char** argv, int* res)
-{
-	if(argc != 1 || (strcmp(argv[0], "yes") && strcmp(argv[0], "no")))
-		return "expected yes or no";
-	*res = (strcmp(argv[0], "yes") == 0);
-	return NULL;
-}
-
 /** log-blocked: yes|no */
 static const char*
 h_log_blocked(struct conf_parser* p, int argc, char** argv)
@@ -642,14 +590,6 @@ h_view_fail_timeout(struct conf_parser* p, int argc, char** argv)
 		p->conf->view_fail_timeout = (int)v;
 	return err;
 }
-
-/** A keyword and its handler. */
-struct conf_keyword {
-	/** keyword without the colon */
-	const char* name;
-	/** its handler */
-	conf_handler_type handler;
-};
 
 /** The keywords of vpndns.conf. */
 static const struct conf_keyword conf_keywords[] = {
@@ -740,17 +680,15 @@ vpndns_conf_line_key(const char* line, char* kw, size_t kwlen, char* arg,
 static const char*
 conf_dispatch(struct conf_parser* p, int argc, char** argv)
 {
-	const struct conf_keyword* k;
+	conf_handler_type h;
 	size_t len = strlen(argv[0]);
 	if(len < 2 || argv[0][len-1] != ':')
 		return conf_err(p, "expected 'keyword:', got '%s'", argv[0]);
 	argv[0][len-1] = 0;
-	for(k = conf_keywords; k->name; k++) {
-		if(strcmp(k->name, argv[0]) == 0)
-			return k->handler(p, argc-1, argv+1);
-	}
-	return vpndns_policy_conf_keyword(p->conf, argv[0], argc-1, argv+1,
-		p->file, p->line, p->errbuf, sizeof(p->errbuf));
+	if((h = conf_lookup(conf_keywords, argv[0])) ||
+		(h = conf_lookup(vpndns_policy_conf_keywords, argv[0])))
+		return h(p, argc-1, argv+1);
+	return conf_err(p, "unknown keyword '%s:'", argv[0]);
 }
 
 /** Parse one line, reporting its error. */
@@ -840,7 +778,7 @@ conf_finish(struct conf_parser* p)
 			p->nerr++;
 		}
 	}
-	if(!vpndns_policy_conf_finish(p->conf, p->file))
+	if(!vpndns_policy_conf_finish(p->conf->policy))
 		p->nerr++;
 }
 
@@ -862,7 +800,8 @@ conf_create(const char* name, struct config_file* cfg)
 	conf->view_max_inflight = VPNDNS_DEFAULT_VIEW_MAX_INFLIGHT_PCT;
 	conf->view_max_inflight_pct = 1;
 	conf->view_fail_timeout = VPNDNS_VIEW_FAIL_TIMEOUT_AUTO;
-	if(!(conf->file = strdup(name)) || !vpndns_policy_conf_init(conf)) {
+	if(!(conf->file = strdup(name)) ||
+		!(conf->policy = vpndns_policy_conf_create())) {
 		vpndns_conf_delete(conf);
 		return NULL;
 	}
@@ -884,6 +823,8 @@ vpndns_conf_parse(const char* name, const char* text,
 		vpndns_conf_delete(p.conf);
 		return NULL;
 	}
+	p.policy = p.conf->policy;
+	p.view_defined = conf_view_defined;
 	for(line = copy; line; line = next) {
 		if((next = strchr(line, '\n')))
 			*next++ = 0;
@@ -992,7 +933,7 @@ vpndns_conf_delete(struct vpndns_conf* conf)
 		free(d->str);
 		free(d);
 	}
-	vpndns_policy_conf_delete(conf);
+	vpndns_policy_conf_delete(conf->policy);
 	free(conf->file);
 	free(conf->text);
 	free(conf);

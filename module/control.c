@@ -536,7 +536,7 @@ vpndns_remote_cmd(struct module_env* env, const char* cmd)
 		vpndns_out_printf(&out, "error too many arguments\n");
 	} else if(argc == 0) {
 		vpndns_out_printf(&out, "error empty command\n");
-	} else if(!ve || !__atomic_load_n(&ve->snap, __ATOMIC_ACQUIRE)) {
+	} else if(!vpndns_serving(ve)) {
 		vpndns_out_printf(&out, "error vpndns is not in module-config\n");
 	} else {
 		for(c = ctl_commands; c->name; c++) {

@@ -17,6 +17,7 @@
  */
 #include "config.h"
 #include "vpndns/vpndns.h"
+#include "vpndns/reload.h"
 #include "vpndns/view.h"
 #include "vpndns/conf.h"
 #include "vpndns/policy.h"
@@ -155,7 +156,7 @@ vpndns_egress_allowed(struct module_env* env, struct query_info* qinfo,
 {
 	struct vpndns_env* ve = vpndns_active();
 	int allowed;
-	if(!ve || !__atomic_load_n(&ve->snap, __ATOMIC_ACQUIRE) ||
+	if(!vpndns_serving(ve) ||
 		vpndns_guard_off("veto"))
 		return 1;
 	allowed = egress_check(ve, vpndns_enter(ve, env), env, qinfo, addr,

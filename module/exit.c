@@ -30,6 +30,7 @@
  */
 #include "config.h"
 #include "vpndns/vpndns.h"
+#include "vpndns/reload.h"
 #include "vpndns/view.h"
 #include "vpndns/policy.h"
 #include "util/module.h"
@@ -75,9 +76,9 @@ vpndns_worker_reply_check(struct module_env* env, struct comm_reply* repinfo,
 	struct vpndns_thread* th;
 	struct vpndns_client_rule* rule;
 	struct vpndns_snap* snap;
-	if(!ve || !__atomic_load_n(&ve->snap, __ATOMIC_ACQUIRE))
+	if(!vpndns_serving(ve))
 		return;
-	th = vpndns_thread(ve, env);
+	th = vpndns_thread_slot(ve, env);
 	if(th->front_replied) {
 		th->front_replied = 0;
 		return;
@@ -86,11 +87,11 @@ vpndns_worker_reply_check(struct module_env* env, struct comm_reply* repinfo,
 		LDNS_ANCOUNT(sldns_buffer_begin(pkt)) == 0 ||
 		vpndns_guard_off("exit"))
 		return;
-	snap = vpndns_enter(ve, env);
+	snap = vpndns_enter_slot(ve, th);
 	/* looking must not create a reflect view: a reflect client without
 	 * one has only the global lists */
 	(void)vpndns_policy_wire_check(snap->policy, env,
 		vpndns_views_peek(snap->views, &repinfo->client_addr,
 		repinfo->client_addrlen, &rule), repinfo, pkt, scratch);
-	vpndns_leave(ve, env);
+	vpndns_leave_slot(th);
 }

@@ -9,20 +9,39 @@
 /**
  * \file
  *
- * The per-view bound on queries in flight and the per-query fail timer;
- * see failfast.h.
+ * The per-view bound on queries in flight and the per-query fail timer,
+ * and the module's error answers; see failfast.h.
  */
 
 #include "config.h"
 #include "vpndns/failfast.h"
-#include "vpndns/vpndns.h"
+#include "vpndns/state.h"
+#include "vpndns/guard.h"
 #include "vpndns/view.h"
 #include "vpndns/conf.h"
 #include "util/module.h"
 #include "util/netevent.h"
 #include "util/config_file.h"
+#include "util/data/msgreply.h"
 #include "services/mesh.h"
 #include "sldns/rrdef.h"
+
+void
+vpndns_answer_error(struct module_qstate* qstate, int id, int rcode,
+	int ede, const char* text)
+{
+	struct vpndns_qstate* vq = (struct vpndns_qstate*)qstate->minfo[id];
+	qstate->return_rcode = rcode;
+	qstate->return_msg = NULL;
+	if(rcode == LDNS_RCODE_SERVFAIL && vq) {
+		vq->servfail_ede = ede;
+		vq->servfail_ede_text = text;
+	} else if(qstate->env->cfg->ede) {
+		edns_opt_list_append_ede(&qstate->edns_opts_front_out,
+			qstate->region, (sldns_ede_code)ede, text);
+	}
+	qstate->ext_state[id] = module_finished;
+}
 
 /** The bound on a view's queries in flight in one worker thread, from
  * view-max-inflight; 0 for no bound. */
@@ -143,17 +162,11 @@ failq_insert(struct vpndns_failq* fq, struct vpndns_qstate* vq)
 		failq_arm(fq);
 }
 
-/** The fail timer queue of the calling worker thread, made on first use.
+/** The fail timer queue of a worker thread, made on first use.
  * @return NULL if it can't be made. */
 static struct vpndns_failq*
-failq_get(struct module_env* env)
+failq_get(struct vpndns_thread* th, struct module_env* env)
 {
-	struct vpndns_env* ve = vpndns_active();
-	struct vpndns_thread* th;
-	if(!ve || vpndns_thread_num(env) < 0 || vpndns_thread_num(env) >=
-		ve->nthreads)
-		return NULL;
-	th = vpndns_thread(ve, env);
 	if(th->failq)
 		return th->failq;
 	if(!(th->failq = calloc(1, sizeof(*th->failq))))
@@ -169,13 +182,14 @@ failq_get(struct module_env* env)
 
 void
 vpndns_failfast_start(struct vpndns_qstate* vq, struct vpndns_view* view,
-	struct module_qstate* qstate)
+	struct module_qstate* qstate, struct vpndns_thread* th)
 {
 	int ms = failfast_timeout(view->set->conf, qstate->env->cfg);
 	struct vpndns_failq* fq;
-	if(ms <= 0 || !qstate->env->worker_base || !qstate->mesh_info ||
-		!qstate->mesh_info->reply_list || qstate->mesh_info->cb_list ||
-		vpndns_guard_off("failtimer") || !(fq = failq_get(qstate->env)))
+	if(ms <= 0 || !th || !qstate->env->worker_base ||
+		!qstate->mesh_info || !qstate->mesh_info->reply_list ||
+		qstate->mesh_info->cb_list || vpndns_guard_off("failtimer") ||
+		!(fq = failq_get(th, qstate->env)))
 		return;
 	vq->qstate = qstate;
 	vq->fail_at = failq_now(fq) + (uint64_t)ms * 1000;

@@ -23,7 +23,8 @@
  *
  * Everything here runs on the worker thread that owns the query: the
  * counters have one writer, and the timer fires on that worker's event
- * base.
+ * base.  The query's vpndns state (state.h) lives in its region until
+ * vpndns_clear, which releases what is held here first.
  */
 
 #ifndef VPNDNS_FAILFAST_H
@@ -56,6 +57,19 @@ struct vpndns_failq {
 };
 
 /**
+ * Finish a query in the module with an rcode and an EDE (the EDE of a
+ * SERVFAIL is added by vpndns_servfail_cb): the answers of this file and
+ * the module's own error answers (vpndns.c).  On the query's worker.
+ * @param qstate: the query.
+ * @param id: the module id.
+ * @param rcode: the rcode.
+ * @param ede: the EDE code.
+ * @param text: the EDE text, static.
+ */
+void vpndns_answer_error(struct module_qstate* qstate, int id, int rcode,
+	int ede, const char* text);
+
+/**
  * Count a cache miss among its view's queries in flight in this thread,
  * or, when the view holds its bound already, answer it SERVFAIL with
  * EDE 22 at once.  Unbound's request list is shared by every view: a
@@ -75,9 +89,11 @@ int vpndns_inflight_admit(struct vpndns_qstate* vq, struct vpndns_view* view,
  * @param vq: the query's vpndns state (in the query region).
  * @param view: its view.
  * @param qstate: the query.
+ * @param th: the slot of the worker thread that runs the query, NULL
+ *	for a thread that is not a worker.
  */
 void vpndns_failfast_start(struct vpndns_qstate* vq, struct vpndns_view* view,
-	struct module_qstate* qstate);
+	struct module_qstate* qstate, struct vpndns_thread* th);
 
 /**
  * The query is answered: take it off its thread's timer.
@@ -99,5 +115,15 @@ void vpndns_failfast_release(struct vpndns_qstate* vq);
  * @param th: the worker's thread slot.
  */
 void vpndns_failfast_thread_end(struct vpndns_thread* th);
+
+/**
+ * The view-fail-timeout timer of a worker thread, a comm_timer callback
+ * on that worker: answers the clients of the queries past their
+ * deadline SERVFAIL with EDE 22 (or stale data) and lets the queries go
+ * on.  Also declared in vpndns.h, for Unbound's function pointer
+ * whitelist.
+ * @param arg: the thread's fail timer queue.
+ */
+void vpndns_fail_timer_cb(void* arg);
 
 #endif /* VPNDNS_FAILFAST_H */

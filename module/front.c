@@ -23,6 +23,7 @@
  */
 #include "config.h"
 #include "vpndns/vpndns.h"
+#include "vpndns/reload.h"
 #include "vpndns/queryid.h"
 #include "vpndns/view.h"
 #include "vpndns/policy.h"
@@ -316,8 +317,7 @@ static struct vpndns_env*
 front_serving(void)
 {
 	struct vpndns_env* ve = vpndns_active();
-	if(!ve || !__atomic_load_n(&ve->snap, __ATOMIC_ACQUIRE) ||
-		vpndns_guard_off("front"))
+	if(!vpndns_serving(ve) || vpndns_guard_off("front"))
 		return NULL;
 	return ve;
 }
@@ -367,13 +367,13 @@ vpndns_worker_early(struct module_env* env, struct query_info* qinfo,
 	int answered;
 	if(!ve)
 		return 0;
-	snap = vpndns_enter(ve, env);
-	th = vpndns_thread(ve, env);
+	th = vpndns_thread_slot(ve, env);
+	snap = vpndns_enter_slot(ve, th);
 	if((answered = front_early(snap, th, env, qinfo, edns, repinfo, pkt,
 		scratch)))
 		/* checked here; the worker's exit check skips it */
 		th->front_replied = 1;
-	vpndns_leave(ve, env);
+	vpndns_leave_slot(th);
 	return answered;
 }
 
@@ -455,12 +455,12 @@ vpndns_worker_front(struct module_env* env, struct query_info* qinfo,
 	enum vpndns_front_result r;
 	if(!ve)
 		return vpndns_front_pass;
-	snap = vpndns_enter(ve, env);
-	th = vpndns_thread(ve, env);
+	th = vpndns_thread_slot(ve, env);
+	snap = vpndns_enter_slot(ve, th);
 	r = front_run(snap, th, env, qinfo, edns, repinfo, pkt, scratch);
 	if(r == vpndns_front_reply)
 		/* checked here; the worker's exit check skips it */
 		th->front_replied = 1;
-	vpndns_leave(ve, env);
+	vpndns_leave_slot(th);
 	return r;
 }

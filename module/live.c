@@ -17,7 +17,6 @@
  * next vpndns_reload, which reads the file again.
  */
 #include "config.h"
-#include "vpndns/vpndns.h"
 #include "vpndns/live.h"
 #include "vpndns/conf.h"
 #include "vpndns/view.h"

@@ -15,7 +15,7 @@
 
 #include "config.h"
 #include "vpndns/nametext.h"
-#include "vpndns/vpndns.h"
+#include "vpndns/guard.h"
 #include "util/data/dname.h"
 
 /**

@@ -10,6 +10,15 @@
  * \file
  *
  * The runtime policy applied to queries and answers of a view.
+ *
+ * Threads, locks and lifetime: a policy belongs to a snapshot
+ * (state.h).  It is built and freed by the reload side (reload.c, off
+ * the workers) and is immutable once published: every thread reads it
+ * without locks.  A policy, and the views, lists and records the
+ * functions here take or hand back, are valid only between vpndns_enter
+ * and vpndns_leave, or while a query holds the snapshot they came from
+ * (vpndns_qstate.snap).  What a check writes goes to the query's region
+ * or the caller's buffer, on the calling thread.
  */
 
 #ifndef VPNDNS_POLICY_H
@@ -322,7 +331,9 @@ int vpndns_policy_wire_check(struct vpndns_policy* policy,
  * domain forward or view forwarders it goes to.
  * @param policy: the policy.
  * @param conf: the configuration of the views.
- * @param view: the client's view, or NULL.
+ * @param view: the client's view, or NULL.  The policy, conf and view
+ *	are valid only between vpndns_enter and vpndns_leave: the control
+ *	command calls this inside them.
  * @param addr: the client address.
  * @param addrlen: its length.
  * @param name: the name, wire format.

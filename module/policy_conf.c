@@ -16,7 +16,7 @@
  */
 #include "config.h"
 #include <ctype.h>
-#include "vpndns/conf.h"
+#include "vpndns/confparse.h"
 #include "vpndns/policy_conf.h"
 #include "vpndns/listparse.h"
 #include "util/log.h"
@@ -32,45 +32,18 @@
 /** Largest TTL accepted (RFC 2181: 2^31-1). */
 #define POLICY_MAX_TTL 2147483647UL
 
-/** Arguments of one keyword handler. */
-struct pc_args {
-	/** the configuration */
-	struct vpndns_conf* conf;
-	/** its policy part */
-	struct vpndns_policy_conf* pc;
-	/** number of arguments */
-	int argc;
-	/** the arguments */
-	char** argv;
-	/** line number */
-	int line;
-	/** buffer for formatted reasons */
-	char* errbuf;
-	/** size of errbuf */
-	size_t errlen;
-};
-
-/** Format a reason into the error buffer. */
-static const char*
-pc_err(struct pc_args* a, const char* fmt, const char* arg)
-{
-	snprintf(a->errbuf, a->errlen, fmt, arg);
-	return a->errbuf;
-}
-
-int
-vpndns_policy_conf_init(struct vpndns_conf* conf)
+struct vpndns_policy_conf*
+vpndns_policy_conf_create(void)
 {
 	struct vpndns_policy_conf* pc = calloc(1, sizeof(*pc));
 	if(!pc)
-		return 0;
+		return NULL;
 	addr_tree_init(&pc->exempt);
 	pc->action.kind = vpndns_action_nxdomain;
 	pc->block_ttl = POLICY_DEFAULT_BLOCK_TTL;
 	pc->static_ptr = 1;
 	pc->static_ttl = POLICY_DEFAULT_STATIC_TTL;
-	conf->policy = pc;
-	return 1;
+	return pc;
 }
 
 /** Parse a TTL in seconds. */
@@ -113,14 +86,14 @@ vpndns_action_parse(int argc, char** argv, struct vpndns_action* action)
 
 /** Append a list definition. */
 static const char*
-pc_add_list(struct pc_args* a, const char* view, const char* path,
+pc_add_list(struct conf_parser* p, const char* view, const char* path,
 	const char* opt)
 {
 	struct vpndns_list_def* d, **tail;
 	if(opt && strcmp(opt, "exact") != 0)
-		return pc_err(a, "unknown list option '%s', expected 'exact'",
+		return conf_err(p, "unknown list option '%s', expected 'exact'",
 			opt);
-	if(a->pc->nlists == 65534)
+	if(p->policy->nlists == 65534)
 		return "too many blocklists";
 	if(!(d = calloc(1, sizeof(*d))) || !(d->path = strdup(path)) ||
 		(view && !(d->view = strdup(view)))) {
@@ -130,9 +103,9 @@ pc_add_list(struct pc_args* a, const char* view, const char* path,
 		return "out of memory";
 	}
 	d->exact = (opt != NULL);
-	d->line = a->line;
-	d->id = ++a->pc->nlists;
-	for(tail = &a->pc->lists; *tail; tail = &(*tail)->next)
+	d->line = p->line;
+	d->id = ++p->policy->nlists;
+	for(tail = &p->policy->lists; *tail; tail = &(*tail)->next)
 		;
 	*tail = d;
 	return NULL;
@@ -140,46 +113,41 @@ pc_add_list(struct pc_args* a, const char* view, const char* path,
 
 /** blocklist: <file|dir> [exact] */
 static const char*
-pc_blocklist(struct pc_args* a)
+pc_blocklist(struct conf_parser* p, int argc, char** argv)
 {
-	if(a->argc < 1 || a->argc > 2)
+	if(argc < 1 || argc > 2)
 		return "expected: blocklist: <file or directory> [exact]";
-	return pc_add_list(a, NULL, a->argv[0], a->argc == 2 ? a->argv[1] :
-		NULL);
+	return pc_add_list(p, NULL, argv[0], argc == 2 ? argv[1] : NULL);
 }
 
 /** view-blocklist: <view> <file|dir> [exact] */
 static const char*
-pc_view_blocklist(struct pc_args* a)
+pc_view_blocklist(struct conf_parser* p, int argc, char** argv)
 {
-	if(a->argc < 2 || a->argc > 3)
+	if(argc < 2 || argc > 3)
 		return "expected: view-blocklist: <view> <file or directory> [exact]";
-	if(!vpndns_conf_find_view(a->conf, a->argv[0]))
-		return pc_err(a, "view '%s' is not defined", a->argv[0]);
-	return pc_add_list(a, a->argv[0], a->argv[1], a->argc == 3 ?
-		a->argv[2] : NULL);
+	if(!p->view_defined(p, argv[0]))
+		return conf_err(p, "view '%s' is not defined", argv[0]);
+	return pc_add_list(p, argv[0], argv[1], argc == 3 ? argv[2] : NULL);
 }
 
 /** allow: <domain> */
 static const char*
-pc_allow(struct pc_args* a)
+pc_allow(struct conf_parser* p, int argc, char** argv)
 {
 	char name[LISTPARSE_NAME_BUFSIZE], reason[LISTPARSE_REASON_BUFSIZE];
 	struct vpndns_name_def* d, **tail;
-	if(a->argc != 1)
+	if(argc != 1)
 		return "expected: allow: <domain>";
-	if(!listparse_normalize_name(a->argv[0], strlen(a->argv[0]), name,
-		reason)) {
-		snprintf(a->errbuf, a->errlen, "allow '%s': %s", a->argv[0],
-			reason);
-		return a->errbuf;
-	}
+	if(!listparse_normalize_name(argv[0], strlen(argv[0]), name,
+		reason))
+		return conf_err(p, "allow '%s': %s", argv[0], reason);
 	if(!(d = calloc(1, sizeof(*d))) || !(d->name = strdup(name))) {
 		free(d);
 		return "out of memory";
 	}
-	d->line = a->line;
-	for(tail = &a->pc->allows; *tail; tail = &(*tail)->next)
+	d->line = p->line;
+	for(tail = &p->policy->allows; *tail; tail = &(*tail)->next)
 		;
 	*tail = d;
 	return NULL;
@@ -187,23 +155,23 @@ pc_allow(struct pc_args* a)
 
 /** exempt: <netblock> */
 static const char*
-pc_exempt(struct pc_args* a)
+pc_exempt(struct conf_parser* p, int argc, char** argv)
 {
 	struct addr_tree_node* n;
 	struct sockaddr_storage addr;
 	socklen_t addrlen;
 	int net;
-	if(a->argc != 1)
+	if(argc != 1)
 		return "expected: exempt: <netblock>";
-	if(!vpndns_netblock_parse(a->argv[0], &addr, &addrlen, &net))
-		return pc_err(a, "invalid netblock '%s'", a->argv[0]);
+	if(!conf_netblock(argv[0], &addr, &addrlen, &net))
+		return conf_err(p, "invalid netblock '%s'", argv[0]);
 	if(!(n = calloc(1, sizeof(*n))))
 		return "out of memory";
-	if(!addr_tree_insert(&a->pc->exempt, n, &addr, addrlen, net)) {
+	if(!addr_tree_insert(&p->policy->exempt, n, &addr, addrlen, net)) {
 		free(n);
-		return pc_err(a, "netblock '%s' is already exempt", a->argv[0]);
+		return conf_err(p, "netblock '%s' is already exempt", argv[0]);
 	}
-	a->pc->has_exempt = 1;
+	p->policy->has_exempt = 1;
 	return NULL;
 }
 
@@ -350,35 +318,32 @@ pc_regex_sane(const char* re)
 
 /** nxdomain-regex: <ERE> */
 static const char*
-pc_regex(struct pc_args* a)
+pc_regex(struct conf_parser* p, int argc, char** argv)
 {
 	struct vpndns_regex_def* d, **tail;
 	const char* insane;
 	int rc;
-	if(a->argc != 1)
+	if(argc != 1)
 		return "expected: nxdomain-regex: <POSIX extended regex> "
 			"(quote it if it has spaces or '#')";
-	if((insane = pc_regex_sane(a->argv[0]))) {
-		snprintf(a->errbuf, a->errlen, "regex '%.100s' refused: %s",
-			a->argv[0], insane);
-		return a->errbuf;
-	}
-	if(!(d = calloc(1, sizeof(*d))) || !(d->pattern = strdup(a->argv[0]))) {
+	if((insane = pc_regex_sane(argv[0])))
+		return conf_err(p, "regex '%.100s' refused: %s", argv[0],
+			insane);
+	if(!(d = calloc(1, sizeof(*d))) || !(d->pattern = strdup(argv[0]))) {
 		free(d);
 		return "out of memory";
 	}
-	if((rc = regcomp(&d->re, a->argv[0], REG_EXTENDED|REG_ICASE|
+	if((rc = regcomp(&d->re, argv[0], REG_EXTENDED|REG_ICASE|
 		REG_NOSUB)) != 0) {
 		char why[128];
 		regerror(rc, &d->re, why, sizeof(why));
-		snprintf(a->errbuf, a->errlen, "bad regex '%s': %s",
-			a->argv[0], why);
+		conf_err(p, "bad regex '%s': %s", argv[0], why);
 		free(d->pattern);
 		free(d);
-		return a->errbuf;
+		return p->errbuf;
 	}
-	d->line = a->line;
-	for(tail = &a->pc->regexes; *tail; tail = &(*tail)->next)
+	d->line = p->line;
+	for(tail = &p->policy->regexes; *tail; tail = &(*tail)->next)
 		;
 	*tail = d;
 	return NULL;
@@ -386,36 +351,36 @@ pc_regex(struct pc_args* a)
 
 /** block-action: <action> */
 static const char*
-pc_block_action(struct pc_args* a)
+pc_block_action(struct conf_parser* p, int argc, char** argv)
 {
-	return vpndns_action_parse(a->argc, a->argv, &a->pc->action);
+	return vpndns_action_parse(argc, argv, &p->policy->action);
 }
 
 /** view-block-action: <view> <action> */
 static const char*
-pc_view_block_action(struct pc_args* a)
+pc_view_block_action(struct conf_parser* p, int argc, char** argv)
 {
 	struct vpndns_view_action* d, **tail;
 	struct vpndns_action action;
 	const char* err;
-	if(a->argc < 2)
+	if(argc < 2)
 		return "expected: view-block-action: <view> <action>";
-	if(!vpndns_conf_find_view(a->conf, a->argv[0]))
-		return pc_err(a, "view '%s' is not defined", a->argv[0]);
-	if((err = vpndns_action_parse(a->argc-1, a->argv+1, &action)))
+	if(!p->view_defined(p, argv[0]))
+		return conf_err(p, "view '%s' is not defined", argv[0]);
+	if((err = vpndns_action_parse(argc-1, argv+1, &action)))
 		return err;
-	for(d = a->pc->view_actions; d; d = d->next) {
-		if(strcmp(d->view, a->argv[0]) == 0)
-			return pc_err(a, "view '%s' has a block action already",
-				a->argv[0]);
+	for(d = p->policy->view_actions; d; d = d->next) {
+		if(strcmp(d->view, argv[0]) == 0)
+			return conf_err(p, "view '%s' has a block action "
+				"already", argv[0]);
 	}
-	if(!(d = calloc(1, sizeof(*d))) || !(d->view = strdup(a->argv[0]))) {
+	if(!(d = calloc(1, sizeof(*d))) || !(d->view = strdup(argv[0]))) {
 		free(d);
 		return "out of memory";
 	}
 	d->action = action;
-	d->line = a->line;
-	for(tail = &a->pc->view_actions; *tail; tail = &(*tail)->next)
+	d->line = p->line;
+	for(tail = &p->policy->view_actions; *tail; tail = &(*tail)->next)
 		;
 	*tail = d;
 	return NULL;
@@ -423,92 +388,81 @@ pc_view_block_action(struct pc_args* a)
 
 /** block-ttl: <seconds> */
 static const char*
-pc_block_ttl(struct pc_args* a)
+pc_block_ttl(struct conf_parser* p, int argc, char** argv)
 {
-	if(a->argc != 1 || !pc_ttl(a->argv[0], &a->pc->block_ttl))
+	if(argc != 1 || !pc_ttl(argv[0], &p->policy->block_ttl))
 		return "expected: block-ttl: <seconds>";
 	return NULL;
 }
 
 /** static-records: <file> */
 static const char*
-pc_static_records(struct pc_args* a)
+pc_static_records(struct conf_parser* p, int argc, char** argv)
 {
-	if(a->argc != 1)
+	if(argc != 1)
 		return "expected: static-records: <hosts-format file>";
-	if(a->pc->static_file)
+	if(p->policy->static_file)
 		return "static-records is set twice";
-	if(!(a->pc->static_file = strdup(a->argv[0])))
+	if(!(p->policy->static_file = strdup(argv[0])))
 		return "out of memory";
-	a->pc->static_line = a->line;
+	p->policy->static_line = p->line;
 	return NULL;
 }
 
 /** static-ptr: yes|no */
 static const char*
-pc_static_ptr(struct pc_args* a)
+pc_static_ptr(struct conf_parser* p, int argc, char** argv)
 {
-	if(a->argc != 1 || (strcmp(a->argv[0], "yes") &&
-		strcmp(a->argv[0], "no")))
+	if(conf_yesno(argc, argv, &p->policy->static_ptr))
 		return "expected: static-ptr: yes|no";
-	a->pc->static_ptr = (strcmp(a->argv[0], "yes") == 0);
 	return NULL;
 }
 
 /** static-ttl: <seconds> */
 static const char*
-pc_static_ttl(struct pc_args* a)
+pc_static_ttl(struct conf_parser* p, int argc, char** argv)
 {
-	if(a->argc != 1 || !pc_ttl(a->argv[0], &a->pc->static_ttl))
+	if(argc != 1 || !pc_ttl(argv[0], &p->policy->static_ttl))
 		return "expected: static-ttl: <seconds>";
 	return NULL;
 }
 
 /** ttl-override: <domain> <seconds> */
 static const char*
-pc_ttl_override(struct pc_args* a)
+pc_ttl_override(struct conf_parser* p, int argc, char** argv)
 {
 	struct vpndns_ttl_def* d, **tail;
 	size_t len;
 	uint32_t ttl;
-	if(a->argc != 2 || !pc_ttl(a->argv[1], &ttl))
+	if(argc != 2 || !pc_ttl(argv[1], &ttl))
 		return "expected: ttl-override: <domain> <seconds>";
 	if(!(d = calloc(1, sizeof(*d))))
 		return "out of memory";
-	if(!(d->dname = sldns_str2wire_dname(a->argv[0], &len)) ||
-		!(d->str = strdup(a->argv[0]))) {
+	if(!(d->dname = sldns_str2wire_dname(argv[0], &len)) ||
+		!(d->str = strdup(argv[0]))) {
 		free(d->dname);
 		free(d);
-		return pc_err(a, "invalid domain name '%s'", a->argv[0]);
+		return conf_err(p, "invalid domain name '%s'", argv[0]);
 	}
 	d->labs = dname_count_labels(d->dname);
 	d->ttl = ttl;
-	d->line = a->line;
-	for(tail = &a->pc->ttls; *tail; tail = &(*tail)->next) {
+	d->line = p->line;
+	for(tail = &p->policy->ttls; *tail; tail = &(*tail)->next) {
 		if(query_dname_compare((*tail)->dname, d->dname) == 0) {
-			snprintf(a->errbuf, a->errlen, "ttl-override for '%s' "
-				"is set twice (line %d)", a->argv[0],
-				(*tail)->line);
+			conf_err(p, "ttl-override for '%s' is set twice "
+				"(line %d)", argv[0], (*tail)->line);
 			free(d->dname);
 			free(d->str);
 			free(d);
-			return a->errbuf;
+			return p->errbuf;
 		}
 	}
 	*tail = d;
 	return NULL;
 }
 
-/** A policy keyword and its handler. */
-struct pc_keyword {
-	/** keyword without the colon */
-	const char* name;
-	/** handler */
-	const char* (*handler)(struct pc_args*);
-};
-
-/** The policy keywords. */
-static const struct pc_keyword pc_keywords[] = {
+/** The policy keywords, in the shape of conf.c's own table. */
+const struct conf_keyword vpndns_policy_conf_keywords[] = {
 	{ "blocklist", pc_blocklist },
 	{ "view-blocklist", pc_view_blocklist },
 	{ "allow", pc_allow },
@@ -524,33 +478,10 @@ static const struct pc_keyword pc_keywords[] = {
 	{ NULL, NULL }
 };
 
-const char*
-vpndns_policy_conf_keyword(struct vpndns_conf* conf, const char* key,
-	int argc, char** argv, const char* ATTR_UNUSED(file), int line,
-	char* errbuf, size_t errlen)
-{
-	const struct pc_keyword* k;
-	struct pc_args a;
-	a.conf = conf;
-	a.pc = conf->policy;
-	a.argc = argc;
-	a.argv = argv;
-	a.line = line;
-	a.errbuf = errbuf;
-	a.errlen = errlen;
-	for(k = pc_keywords; k->name; k++) {
-		if(strcmp(k->name, key) == 0)
-			return k->handler(&a);
-	}
-	snprintf(errbuf, errlen, "unknown keyword '%s:'", key);
-	return errbuf;
-}
-
 int
-vpndns_policy_conf_finish(struct vpndns_conf* conf,
-	const char* ATTR_UNUSED(file))
+vpndns_policy_conf_finish(struct vpndns_policy_conf* pc)
 {
-	addr_tree_init_parents(&conf->policy->exempt);
+	addr_tree_init_parents(&pc->exempt);
 	return 1;
 }
 
@@ -562,9 +493,8 @@ pc_exempt_free(rbnode_type* n, void* ATTR_UNUSED(arg))
 }
 
 void
-vpndns_policy_conf_delete(struct vpndns_conf* conf)
+vpndns_policy_conf_delete(struct vpndns_policy_conf* pc)
 {
-	struct vpndns_policy_conf* pc = conf->policy;
 	if(!pc)
 		return;
 	while(pc->lists) {
@@ -603,5 +533,4 @@ vpndns_policy_conf_delete(struct vpndns_conf* conf)
 	traverse_postorder(&pc->exempt, pc_exempt_free, NULL);
 	free(pc->static_file);
 	free(pc);
-	conf->policy = NULL;
 }

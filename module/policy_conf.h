@@ -11,14 +11,19 @@
  *
  * The policy part of vpndns.conf: blocklists, allow entries, exempt
  * clients, NXDOMAIN regexes, block actions, static records and TTL
- * overrides.  conf.c hands every keyword it does not know to this file.
+ * overrides.  conf.c looks every keyword it does not know up in this
+ * file's keyword table (vpndns_policy_conf_keywords, the handler shape of
+ * confparse.h); this file does not call conf.c.
+ *
+ * The parsed policy part belongs to its struct vpndns_conf and is
+ * immutable once parsed; it lives as long as that configuration.
  */
 
 #ifndef VPNDNS_POLICY_CONF_H
 #define VPNDNS_POLICY_CONF_H
 #include <regex.h>
 #include "util/rbtree.h"
-struct vpndns_conf;
+#include "vpndns/confparse.h"
 
 /** What a blocked query gets. */
 enum vpndns_action_kind {
@@ -145,41 +150,27 @@ struct vpndns_policy_conf {
 };
 
 /**
- * Allocate the policy part of a configuration.
- * @param conf: the configuration; conf->policy is set.
- * @return false on malloc failure.
+ * Allocate the policy part of a configuration, with its defaults.
+ * @return the policy part, or NULL on malloc failure.
  */
-int vpndns_policy_conf_init(struct vpndns_conf* conf);
+struct vpndns_policy_conf* vpndns_policy_conf_create(void);
 
-/**
- * Handle a policy keyword.
- * @param conf: the configuration.
- * @param key: keyword without the colon.
- * @param argc: number of arguments.
- * @param argv: arguments.
- * @param file: file name, for messages.
- * @param line: line number, for messages.
- * @param errbuf: buffer for a formatted reason.
- * @param errlen: size of errbuf.
- * @return NULL, or the reason of the error.
- */
-const char* vpndns_policy_conf_keyword(struct vpndns_conf* conf,
-	const char* key, int argc, char** argv, const char* file, int line,
-	char* errbuf, size_t errlen);
+/** The policy keywords and their handlers, ending with a NULL name.  The
+ * handlers use p->policy, p->line, p->errbuf and p->view_defined. */
+extern const struct conf_keyword vpndns_policy_conf_keywords[];
 
 /**
  * Checks after the whole file is read.
- * @param conf: the configuration.
- * @param file: file name for messages.
+ * @param pc: the policy part.
  * @return false on error (logged).
  */
-int vpndns_policy_conf_finish(struct vpndns_conf* conf, const char* file);
+int vpndns_policy_conf_finish(struct vpndns_policy_conf* pc);
 
 /**
  * Free the policy part.
- * @param conf: the configuration.
+ * @param pc: the policy part, may be NULL.
  */
-void vpndns_policy_conf_delete(struct vpndns_conf* conf);
+void vpndns_policy_conf_delete(struct vpndns_policy_conf* pc);
 
 /**
  * Parse a block action from words.

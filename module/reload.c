@@ -24,7 +24,6 @@
 #ifdef __GLIBC__
 #include <malloc.h>
 #endif
-#include "vpndns/vpndns.h"
 #include "vpndns/reload.h"
 #include "vpndns/conf.h"
 #include "vpndns/view.h"
@@ -37,43 +36,6 @@
  * milliseconds (they stay inside for microseconds); view sets with
  * queries still in flight are freed by a later reload or at exit. */
 #define RELOAD_DRAIN_MS 2000
-
-/** Per-thread slot of the calling thread. */
-static struct vpndns_thread*
-reload_thread_slot(struct vpndns_env* ve, struct module_env* env)
-{
-	int t = env ? vpndns_thread_num(env) : ve->nthreads;
-	if(t < 0 || t > ve->nthreads)
-		t = ve->nthreads;
-	return &ve->threads[t];
-}
-
-struct vpndns_thread*
-vpndns_thread(struct vpndns_env* ve, struct module_env* env)
-{
-	return reload_thread_slot(ve, env);
-}
-
-struct vpndns_snap*
-vpndns_enter(struct vpndns_env* ve, struct module_env* env)
-{
-	struct vpndns_thread* th = reload_thread_slot(ve, env);
-	if(th->depth++ == 0) {
-		/* announce the epoch before reading the pointer; a reload that
-		 * misses this announcement published before our read */
-		__atomic_store_n(&th->epoch, __atomic_load_n(&ve->epoch,
-			__ATOMIC_SEQ_CST), __ATOMIC_SEQ_CST);
-	}
-	return __atomic_load_n(&ve->snap, __ATOMIC_SEQ_CST);
-}
-
-void
-vpndns_leave(struct vpndns_env* ve, struct module_env* env)
-{
-	struct vpndns_thread* th = reload_thread_slot(ve, env);
-	if(--th->depth == 0)
-		__atomic_store_n(&th->epoch, 0, __ATOMIC_RELEASE);
-}
 
 /** Has every worker left vpndns since the epoch? */
 static int

@@ -17,7 +17,6 @@
  * as a changed count; it costs the memory and time of loading them once.
  */
 #include "config.h"
-#include "vpndns/vpndns.h"
 #include "vpndns/reloadcheck.h"
 #include "vpndns/reload.h"
 #include "vpndns/conf.h"

@@ -17,6 +17,7 @@
  */
 #include "config.h"
 #include "vpndns/vpndns.h"
+#include "vpndns/reload.h"
 #include "vpndns/view.h"
 #include "vpndns/policy.h"
 #include "vpndns/out.h"
@@ -92,7 +93,7 @@ vpndns_stats_text(struct module_env* env, int reset)
 	struct vpndns_snap* snap;
 	struct stats_walk w;
 	struct vpndns_out out;
-	if(!ve || !__atomic_load_n(&ve->snap, __ATOMIC_ACQUIRE))
+	if(!vpndns_serving(ve))
 		return NULL;
 	memset(&out, 0, sizeof(out));
 	memset(&w, 0, sizeof(w));

@@ -20,7 +20,7 @@
 #endif
 #include <net/if.h>
 #include "vpndns/view.h"
-#include "vpndns/vpndns.h"
+#include "vpndns/guard.h"
 #include "vpndns/conf.h"
 #include "vpndns/compat.h"
 #include "util/module.h"

@@ -15,6 +15,15 @@
  * the caches are the view's.  The iterator then only ever sees the view's
  * forwarders (forward-first off, no root hints), and reads and writes only
  * the view's caches; subqueries inherit the environment.
+ *
+ * Threads, locks and lifetime: a view set belongs to a snapshot
+ * (state.h).  It is built and freed by the reload side (reload.c) and
+ * read by every thread without locks, except the reflect tree, which
+ * workers grow under reflect_lock.  Views, their environments and
+ * counters, and the configuration they point to are valid only between
+ * vpndns_enter and vpndns_leave, or longer while a query that runs in a
+ * view of the set is counted in its inflight.  Each per-thread
+ * environment and counter block is written by its own thread only.
  */
 
 #ifndef VPNDNS_VIEW_H
@@ -248,7 +257,8 @@ void vpndns_views_delete(struct vpndns_views* vs);
  * @param addr: client address (the proxied one behind PROXYv2).
  * @param addrlen: its length.
  * @param fail: returns why there is no view.
- * @return the view or NULL.
+ * @return the view or NULL; owned by the view set, valid only between vpndns_enter
+ *	and vpndns_leave (or while a query in the view holds its view set).
  */
 struct vpndns_view* vpndns_views_classify(struct vpndns_views* vs,
 	struct sockaddr_storage* addr, socklen_t addrlen,
@@ -270,9 +280,11 @@ void vpndns_classify_answer(enum vpndns_classify_fail fail, int* rcode,
  * @param vs: the views.
  * @param addr: client address.
  * @param addrlen: its length.
- * @param rule: returns the client rule that applies, or NULL.
+ * @param rule: returns the client rule that applies, or NULL; owned by
+ *	the configuration of the view set, valid as long as the view.
  * @return the view, or NULL (no rule and no default, or a reflect client
- *	that has no view yet).
+ *	that has no view yet); owned by the view set, valid only between vpndns_enter
+ *	and vpndns_leave (or while a query in the view holds its view set).
  */
 struct vpndns_view* vpndns_views_peek(struct vpndns_views* vs,
 	struct sockaddr_storage* addr, socklen_t addrlen,
@@ -282,7 +294,9 @@ struct vpndns_view* vpndns_views_peek(struct vpndns_views* vs,
  * Get the environment of a view for the calling worker thread.
  * @param view: the view.
  * @param wenv: the worker's environment.
- * @return the environment or NULL on malloc failure or a bad thread.
+ * @return the environment or NULL on malloc failure or a bad thread;
+ *	owned by the view, for the calling thread only, valid only between vpndns_enter
+ *	and vpndns_leave (or while a query in the view holds its view set).
  */
 struct module_env* vpndns_view_env(struct vpndns_view* view,
 	struct module_env* wenv);
@@ -291,7 +305,8 @@ struct module_env* vpndns_view_env(struct vpndns_view* view,
  * Find the view that owns an environment given to a query.
  * @param hints: the module's empty hints, which mark view environments.
  * @param env: the environment of a query.
- * @return the view or NULL if env is not a view environment.
+ * @return the view or NULL if env is not a view environment; valid only between vpndns_enter
+ *	and vpndns_leave (or while a query in the view holds its view set).
  */
 struct vpndns_view* vpndns_views_env_owner(struct iter_hints* hints,
 	struct module_env* env);
@@ -304,10 +319,23 @@ struct vpndns_view* vpndns_views_env_owner(struct iter_hints* hints,
 int vpndns_thread_num(struct module_env* env);
 
 /**
+ * Compare two reflect keys (struct vpndns_addr_key), the rbtree compare
+ * function of the reflect views: address family, address and, for IPv6,
+ * the interface; the port is ignored.  Any thread.  Also declared in
+ * vpndns.h, for Unbound's function pointer whitelist.
+ * @param a: key.
+ * @param b: key.
+ * @return -1, 0 or 1.
+ */
+int vpndns_reflect_cmp(const void* a, const void* b);
+
+/**
  * Get the per-thread statistics of a view.
  * @param view: the view.
  * @param env: the environment of the calling thread.
  * @return the counters; a dummy block if the thread is out of range.
+ *	Owned by the view; written by the calling thread only; valid only between vpndns_enter
+ *	and vpndns_leave (or while a query in the view holds its view set).
  */
 struct vpndns_view_stats* vpndns_view_stats_get(struct vpndns_view* view,
 	struct module_env* env);
@@ -330,7 +358,9 @@ size_t vpndns_cache_count(struct slabhash* cache);
 /**
  * Call a function for every view, fixed and reflect.
  * @param vs: the views.
- * @param fn: the function.
+ * @param fn: the function; the view it gets is valid only between vpndns_enter
+ *	and vpndns_leave (or while a query in the view holds its view set).
+ *	For the reflect views it runs with reflect_lock held for reading.
  * @param arg: its argument.
  */
 void vpndns_views_foreach(struct vpndns_views* vs,

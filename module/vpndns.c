@@ -64,24 +64,6 @@ vpndns_mesh_isolate(struct module_env* env)
 		env) ? env : NULL;
 }
 
-#ifdef VPNDNS_TEST_HOOKS
-int
-vpndns_guard_off(const char* guard)
-{
-	const char* off = getenv("VPNDNS_TEST_GUARD_OFF");
-	size_t len = strlen(guard);
-	while(off && *off) {
-		if(strncmp(off, guard, len) == 0 && (off[len] == ',' ||
-			off[len] == 0))
-			return 1;
-		off = strchr(off, ',');
-		if(off)
-			off++;
-	}
-	return 0;
-}
-#endif /* VPNDNS_TEST_HOOKS */
-
 /** The module-config orderings vpndns supports. */
 static const char* vpndns_module_confs[] = {
 	"vpndns iterator",
@@ -266,45 +248,31 @@ vpndns_worker_delete(struct module_env* env)
 		vpndns_failfast_thread_end(&ve->threads[t]);
 }
 
-void
-vpndns_answer_error(struct module_qstate* qstate, int id, int rcode,
-	int ede, const char* text)
-{
-	struct vpndns_qstate* vq = (struct vpndns_qstate*)qstate->minfo[id];
-	qstate->return_rcode = rcode;
-	qstate->return_msg = NULL;
-	if(rcode == LDNS_RCODE_SERVFAIL && vq) {
-		vq->servfail_ede = ede;
-		vq->servfail_ede_text = text;
-	} else if(qstate->env->cfg->ede) {
-		edns_opt_list_append_ede(&qstate->edns_opts_front_out,
-			qstate->region, (sldns_ede_code)ede, text);
-	}
-	qstate->ext_state[id] = module_finished;
-}
-
 /** Find the view of a new query; NULL means it was answered already. */
 static struct vpndns_view*
 vpndns_query_view(struct vpndns_env* ve, struct vpndns_snap* snap,
-	struct module_qstate* qstate, int id)
+	struct vpndns_thread* th, struct module_qstate* qstate, int id)
 {
 	struct vpndns_view* view;
 	struct mesh_reply* r = qstate->mesh_info ?
 		qstate->mesh_info->reply_list : NULL;
 	enum vpndns_classify_fail fail = vpndns_classify_refused;
-	int t = vpndns_thread_num(qstate->env), rcode, ede;
+	int rcode, ede;
 	const char* text;
 	/* a subquery runs in the environment it inherited */
 	if((view = vpndns_views_env_owner(ve->hints, qstate->env)))
 		return view;
 	if(r) {
-		if((view = vpndns_views_classify(snap->views,
+		/* the front hook classified this client a moment ago */
+		if((view = vpndns_memo_view_get(th->memo, th->epoch, snap,
+			&r->query_reply.client_addr,
+			r->query_reply.client_addrlen)) ||
+			(view = vpndns_views_classify(snap->views,
 			&r->query_reply.client_addr,
 			r->query_reply.client_addrlen, &fail)))
 			return view;
-	} else if(t >= 0 && t < ve->nthreads &&
-		ve->threads[t].prefetch_view) {
-		return ve->threads[t].prefetch_view;
+	} else if(th->prefetch_view) {
+		return th->prefetch_view;
 	} else {
 		/* no client and no view: an internal lookup that vpndns can't
 		 * attribute to a view goes nowhere */
@@ -321,10 +289,9 @@ vpndns_query_view(struct vpndns_env* ve, struct vpndns_snap* snap,
 /** Is this client query the one the front hook just checked and handed
  * to the mesh?  The handoff is used up either way. */
 static int
-vpndns_handoff_taken(struct vpndns_env* ve, struct module_qstate* qstate,
+vpndns_handoff_taken(struct vpndns_thread* th, struct module_qstate* qstate,
 	struct vpndns_view* view)
 {
-	struct vpndns_thread* th = vpndns_thread(ve, qstate->env);
 	struct vpndns_memo* memo = th->memo;
 	int taken;
 	if(!memo || !memo->handoff_epoch)
@@ -341,7 +308,7 @@ vpndns_handoff_taken(struct vpndns_env* ve, struct module_qstate* qstate,
 /** Handle a new query: find its view and move it into the view. */
 static void
 vpndns_op_new(struct vpndns_env* ve, struct vpndns_snap* snap,
-	struct module_qstate* qstate, int id)
+	struct vpndns_thread* th, struct module_qstate* qstate, int id)
 {
 	struct vpndns_qstate* vq;
 	struct vpndns_view* view;
@@ -351,7 +318,7 @@ vpndns_op_new(struct vpndns_env* ve, struct vpndns_snap* snap,
 		return;
 	}
 	qstate->minfo[id] = vq;
-	if(!(view = vpndns_query_view(ve, snap, qstate, id)))
+	if(!(view = vpndns_query_view(ve, snap, th, qstate, id)))
 		return;
 	vq->view = view;
 	if(qstate->qinfo.qclass == LDNS_RR_CLASS_ANY) {
@@ -363,12 +330,12 @@ vpndns_op_new(struct vpndns_env* ve, struct vpndns_snap* snap,
 	}
 	/* a client query that the front hook checked a moment ago, in this
 	 * same call, is not checked again */
-	if(!vpndns_handoff_taken(ve, qstate, view) &&
+	if(!vpndns_handoff_taken(th, qstate, view) &&
 		vpndns_policy_query(snap->policy, qstate, id, view))
 		return;
 	/* the epoch this thread entered with: if the snapshot is newer, the
 	 * global epoch is past it and the egress veto checks again */
-	vq->checked_epoch = vpndns_thread(ve, qstate->env)->epoch;
+	vq->checked_epoch = th->epoch;
 	if(!(venv = vpndns_views_env_owner(ve->hints, qstate->env) ?
 		qstate->env : vpndns_view_env(view, qstate->env))) {
 		vpndns_answer_error(qstate, id, LDNS_RCODE_SERVFAIL,
@@ -394,7 +361,8 @@ vpndns_op_new(struct vpndns_env* ve, struct vpndns_snap* snap,
 	vq->counted = 1;
 	__atomic_add_fetch(&snap->inflight, 1, __ATOMIC_SEQ_CST);
 	vq->snap = snap;
-	vpndns_failfast_start(vq, view, qstate);
+	vpndns_failfast_start(vq, view, qstate, th < ve->threads + ve->nthreads ?
+		th : NULL);
 	qstate->ext_state[id] = module_wait_module;
 }
 
@@ -445,7 +413,7 @@ vpndns_op_failed(struct vpndns_qstate* vq, struct module_qstate* qstate)
 
 /** The iterator is done: check the answer, note failures. */
 static void
-vpndns_op_done(struct vpndns_env* ve, struct vpndns_snap* snap,
+vpndns_op_done(struct vpndns_snap* snap, struct vpndns_thread* th,
 	struct module_qstate* qstate, int id)
 {
 	struct vpndns_qstate* vq = (struct vpndns_qstate*)qstate->minfo[id];
@@ -470,7 +438,7 @@ vpndns_op_done(struct vpndns_env* ve, struct vpndns_snap* snap,
 		 * reload happens */
 		vq->checked_rep = qstate->return_msg ?
 			qstate->return_msg->rep : NULL;
-		vq->checked_rep_epoch = vpndns_thread(ve, qstate->env)->epoch;
+		vq->checked_rep_epoch = th->epoch;
 	} else
 		vpndns_op_failed(vq, qstate);
 	qstate->ext_state[id] = module_finished;
@@ -483,20 +451,22 @@ vpndns_operate(struct module_qstate* qstate, enum module_ev event, int id,
 	struct vpndns_env* ve = (struct vpndns_env*)qstate->env->modinfo[id];
 	struct module_env* env = qstate->env;
 	struct vpndns_snap* snap;
+	struct vpndns_thread* th;
 	verbose(VERB_QUERY, "vpndns[module %d] operate: event %s", id,
 		strmodulevent(event));
-	if(!ve || !__atomic_load_n(&ve->snap, __ATOMIC_ACQUIRE)) {
+	if(!vpndns_serving(ve)) {
 		qstate->ext_state[id] = module_error;
 		return;
 	}
-	snap = vpndns_enter(ve, env);
+	th = vpndns_thread_slot(ve, env);
+	snap = vpndns_enter_slot(ve, th);
 	if(event == module_event_new ||
 		(event == module_event_pass && !qstate->minfo[id]))
-		vpndns_op_new(ve, snap, qstate, id);
+		vpndns_op_new(ve, snap, th, qstate, id);
 	else if(event == module_event_moddone)
-		vpndns_op_done(ve, snap, qstate, id);
+		vpndns_op_done(snap, th, qstate, id);
 	else	qstate->ext_state[id] = module_error;
-	vpndns_leave(ve, env);
+	vpndns_leave_slot(th);
 }
 
 void
@@ -549,7 +519,7 @@ vpndns_get_mem(struct module_env* env, int id)
 	struct vpndns_env* ve = (struct vpndns_env*)env->modinfo[id];
 	struct vpndns_snap* snap;
 	size_t total = 0;
-	if(!ve || !__atomic_load_n(&ve->snap, __ATOMIC_ACQUIRE))
+	if(!vpndns_serving(ve))
 		return 0;
 	snap = vpndns_enter(ve, env);
 	total = sizeof(*ve) + vpndns_policy_get_mem(snap->policy);

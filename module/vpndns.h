@@ -11,145 +11,37 @@
  *
  * The vpndns module.  Loaded with module-config: "vpndns iterator", it
  * maps each client to a view with its own forwarders and caches, and
- * enforces a blocklist.  This header is the whole interface Unbound's core
- * sees: the module function block, the worker's front hook, the egress
- * veto, the remote control dispatch and the checkconf helper.
+ * enforces a blocklist.  This header is the interface Unbound's patched
+ * core and its module stack call: the module function block, the
+ * worker's front hook and reply check, the mesh's isolation tag and exit
+ * check, the egress veto, the remote control and stats output, the
+ * checkconf helper, the function pointers Unbound's whitelist names,
+ * and the IPv6 scope guard.  The functions are defined in vpndns.c,
+ * front.c, egress.c, exit.c, control.c and stats.c, the module's top
+ * layer (and two in lower files: vpndns_reflect_cmp in view.c,
+ * vpndns_fail_timer_cb in failfast.c, each also declared in its file's
+ * own header).  No file below the top layer includes this header; the
+ * module's state is in state.h and reload.h.
+ *
+ * Every function here runs on the thread that calls it (a worker, or
+ * the checkconf or control thread) and takes what it reads from the
+ * current snapshot between vpndns_enter and vpndns_leave (reload.h).
  */
 
 #ifndef VPNDNS_H
 #define VPNDNS_H
 #include "util/module.h"
-#include "util/locks.h"
-struct vpndns_views;
+#include "vpndns/guard.h"
+struct vpndns_env;
+struct vpndns_snap;
+struct vpndns_qstate;
 struct vpndns_policy;
-struct vpndns_view;
-struct vpndns_memo;
-struct vpndns_failq;
-struct iter_hints;
-struct alloc_cache;
 struct comm_reply;
 struct edns_data;
 struct sldns_buffer;
 struct regional;
 struct reply_info;
 struct dns_msg;
-
-/**
- * What the workers serve from: views and policy built from one
- * configuration.  A reload publishes a new snapshot with one pointer
- * store; the old one is freed when no worker can still use it.
- */
-struct vpndns_snap {
-	/** the views (and the configuration they own) */
-	struct vpndns_views* views;
-	/** the policy, borrows from views->conf */
-	struct vpndns_policy* policy;
-	/** epoch at which it was retired */
-	uint64_t retire_epoch;
-	/** queries in the mesh that started with this snapshot and still
-	 * check against its policy; atomic.  A retired snapshot is freed
-	 * only when it is 0. */
-	size_t inflight;
-	/** next in the retired list */
-	struct vpndns_snap* next;
-};
-
-/** Per-thread state, alone on its cache line. */
-struct vpndns_thread {
-	/** epoch seen when the thread entered vpndns, 0 when outside */
-	uint64_t epoch;
-	/** nesting depth of vpndns calls on this thread */
-	int depth;
-	/** view of a prefetch the front hook is starting */
-	struct vpndns_view* prefetch_view;
-	/** the thread's memos of classifications and passed names */
-	struct vpndns_memo* memo;
-	/** the front hook made the reply the worker sends next, and checked
-	 * it: the worker's exit check need not parse it again */
-	int front_replied;
-	/** the worker's fail timeouts (failfast.c), NULL until used */
-	struct vpndns_failq* failq;
-	/** padding to a cache line, so threads don't share one */
-	char pad[64 - sizeof(uint64_t) - 2*sizeof(int) - 3*sizeof(void*)];
-};
-
-/** The global state of the module. */
-struct vpndns_env {
-	/** the current snapshot; read with vpndns_enter */
-	struct vpndns_snap* snap;
-	/** the publication epoch, incremented by every reload */
-	uint64_t epoch;
-	/** per-thread state, nthreads+1 entries; the last one is for
-	 * threads that are not workers (the reload thread) */
-	struct vpndns_thread* threads;
-	/** number of worker threads */
-	int nthreads;
-	/** the module id */
-	int id;
-	/** empty root hints of every view environment; marks them */
-	struct iter_hints* hints;
-	/** Unbound's configuration */
-	struct config_file* cfg;
-	/** allocator of rrset keys (the daemon's superalloc) */
-	struct alloc_cache* alloc;
-	/** protects the reload state below */
-	lock_basic_type reload_lock;
-	/** true while a reload thread runs */
-	int reload_running;
-	/** the reload thread */
-	ub_thread_type reload_thread;
-	/** true if reload_thread was started and not yet joined */
-	int reload_thread_started;
-	/** result of the last reload, for vpndns_status */
-	char reload_status[512];
-	/** snapshots waiting to be freed */
-	struct vpndns_snap* retired;
-	/** view sets waiting to be freed */
-	struct vpndns_views* retired_views;
-};
-
-/** The per-query state of the module. */
-struct vpndns_qstate {
-	/** the view of the query */
-	struct vpndns_view* view;
-	/** EDE code to add when the query ends in SERVFAIL */
-	int servfail_ede;
-	/** EDE text to add when the query ends in SERVFAIL */
-	const char* servfail_ede_text;
-	/** set by the egress veto when a blocked name was stopped: the
-	 * name of the deciding list, in the query region */
-	const char* blocked_list;
-	/** true if the query is counted in its view set's inflight */
-	int counted;
-	/** the per-thread counters whose inflight gauge counts the query,
-	 * or NULL; they stay allocated while the query's view set lives */
-	struct vpndns_view_stats* inflight;
-	/** the thread's fail timer queue while the query is in it, or NULL */
-	struct vpndns_failq* failq;
-	/** neighbours in that queue */
-	struct vpndns_qstate* fail_prev, *fail_next;
-	/** the query's fail deadline, in microseconds of the worker's clock */
-	uint64_t fail_at;
-	/** the query, for the timer */
-	struct module_qstate* qstate;
-	/** the snapshot the query started with, counted in its inflight
-	 * until the query is cleared; its policy applies to the query to
-	 * the end, together with the current one */
-	struct vpndns_snap* snap;
-	/** a forwarder (or domain-forward server) answered this query, with
-	 * any rcode: a SERVFAIL is then not "no reachable authority" */
-	int answered;
-	/** the answer the module checked when the iterator was done, and
-	 * the epoch of that check: the exit check skips the same reply in
-	 * the same epoch */
-	struct reply_info* checked_rep;
-	/** epoch of checked_rep's check */
-	uint64_t checked_rep_epoch;
-	/** publication epoch when the query name was checked against the
-	 * policy, 0 if not; the egress veto skips the same check while no
-	 * reload happened */
-	uint64_t checked_epoch;
-};
 
 /** What the worker does after the front hook. */
 enum vpndns_front_result {
@@ -301,7 +193,8 @@ void vpndns_worker_reply_check(struct module_env* env,
 /**
  * Compare two reflect keys (struct vpndns_addr_key of
  * view.h), the rbtree compare function of the reflect views: address family,
- * address and, for IPv6, the interface; the port is ignored.
+ * address and, for IPv6, the interface; the port is ignored.  Defined in
+ * view.c; declared here for Unbound's function pointer whitelist.
  * @param a: key.
  * @param b: key.
  * @return -1, 0 or 1.
@@ -311,18 +204,6 @@ int vpndns_reflect_cmp(const void* a, const void* b);
 /** inplace callback that notes that a forwarder answered a query */
 int vpndns_query_response_cb(struct module_qstate* qstate,
 	struct dns_msg* response, int id, void* cb_args);
-
-/**
- * Finish a query in the module with an rcode and an EDE (the EDE of a
- * SERVFAIL is added by vpndns_servfail_cb).
- * @param qstate: the query.
- * @param id: the module id.
- * @param rcode: the rcode.
- * @param ede: the EDE code.
- * @param text: the EDE text, static.
- */
-void vpndns_answer_error(struct module_qstate* qstate, int id, int rcode,
-	int ede, const char* text);
 
 /**
  * The view-fail-timeout timer of a worker thread (failfast.c), a
@@ -348,32 +229,6 @@ int vpndns_servfail_cb(struct query_info* qinfo,
 	struct timeval* start_time, int id, void* callback);
 
 /**
- * Enter vpndns on this thread and get the current snapshot.  Calls nest;
- * every vpndns_enter is paired with a vpndns_leave.
- * @param ve: the module.
- * @param env: the calling thread's environment.
- * @return the snapshot to use until vpndns_leave.
- */
-struct vpndns_snap* vpndns_enter(struct vpndns_env* ve,
-	struct module_env* env);
-
-/**
- * The calling thread's state, for a thread inside vpndns_enter.
- * @param ve: the module.
- * @param env: the calling thread's environment.
- * @return the thread's slot.
- */
-struct vpndns_thread* vpndns_thread(struct vpndns_env* ve,
-	struct module_env* env);
-
-/**
- * Leave vpndns on this thread.
- * @param ve: the module.
- * @param env: the calling thread's environment.
- */
-void vpndns_leave(struct vpndns_env* ve, struct module_env* env);
-
-/**
  * The mesh isolation tag of an environment: a view's environment (one
  * per view and thread) is its own tag, so mesh states made in different
  * views are never merged.  The mesh tags a new state with the tag of the
@@ -383,6 +238,20 @@ void vpndns_leave(struct vpndns_env* ve, struct module_env* env);
  * @return the tag; NULL outside views and when vpndns is not active.
  */
 void* vpndns_mesh_isolate(struct module_env* env);
+
+/**
+ * Do two IPv6 socket addresses differ in their interface (RFC 4007 zone,
+ * sin6_scope_id)?  The same link-local address behind two interfaces is
+ * two hosts: two tunnels, two views.  Unbound's address comparisons use
+ * this with vpndns (patch 0011-ipv6-scope).
+ */
+#define VPNDNS_SCOPE_DIFFERS(a, b) ((a)->sin6_scope_id != \
+	(b)->sin6_scope_id && !vpndns_guard_off("scope"))
+
+/*
+ * Not called by Unbound's core: shared by the files of the module's top
+ * layer (vpndns.c, front.c, egress.c, exit.c, control.c, stats.c).
+ */
 
 /**
  * The policy a query is checked with first: the one of the snapshot it
@@ -400,31 +269,5 @@ struct vpndns_policy* vpndns_query_policy(struct vpndns_qstate* vq,
  * @return the global state.
  */
 struct vpndns_env* vpndns_active(void);
-
-#ifdef VPNDNS_TEST_HOOKS
-/**
- * Test builds only: is a guard switched off?  The environment variable
- * VPNDNS_TEST_GUARD_OFF lists guards to switch off, comma separated:
- * unique_mesh, front, veto, env, exit, snapref, viewlists, ede22,
- * dfprivacy, selfreflect, scope, nametext, fairness, failtimer.
- * Negative-control tests use it to show that each test fails without
- * its guard.  Normal builds have no switch.
- * @param guard: the guard name.
- * @return true if switched off.
- */
-int vpndns_guard_off(const char* guard);
-#else
-/** normal builds: every guard is always on */
-#define vpndns_guard_off(guard) 0
-#endif
-
-/**
- * Do two IPv6 socket addresses differ in their interface (RFC 4007 zone,
- * sin6_scope_id)?  The same link-local address behind two interfaces is
- * two hosts: two tunnels, two views.  Unbound's address comparisons use
- * this with vpndns (patch 0011-ipv6-scope).
- */
-#define VPNDNS_SCOPE_DIFFERS(a, b) ((a)->sin6_scope_id != \
-	(b)->sin6_scope_id && !vpndns_guard_off("scope"))
 
 #endif /* VPNDNS_H */

@@ -40,6 +40,7 @@
 #include <regex.h>
 #include "fuzz_util.h"
 #include "vpndns/vpndns.h"
+#include "vpndns/state.h"
 #include "vpndns/conf.h"
 #include "vpndns/view.h"
 #include "vpndns/policy.h"

@@ -17,7 +17,9 @@
 #   directory, test/pkg/check-manifest.py on it, and negative controls
 #   (a changed, an extra and a missing file, a broken manifest);
 #   VPNDNS_PKG_STAGE=0 skips it;
-# - test/pkg/test_migrate.py.
+# - test/pkg/test_migrate.py;
+# - the module's layers: test/pkg/check-layers.py finds no cycle in the
+#   include graph of module/, and finds the one a negative control adds.
 #
 # Env: VPNDNS_SRCDIR, VPNDNS_BUILDDIR (a built tree; default: the source).
 # Loopback only: 127.0.9.40, ports 5680-5681.  Every process started is
@@ -90,12 +92,29 @@ fi
 t "python3 compiles the packaging scripts" "$PY" -m py_compile \
 	"$src/contrib/migrate/vpndns-migrate.py" "$src/test/pkg/check-manifest.py" \
 	"$src/test/pkg/test_migrate.py" "$src/contrib/prometheus/vpndns_exporter.py" \
-	"$src/contrib/prometheus/render-dashboard.py" "$src/test/pkg/check-dashboard.py"
+	"$src/contrib/prometheus/render-dashboard.py" "$src/test/pkg/check-dashboard.py" \
+	"$src/test/pkg/check-layers.py"
 rm -rf "$src"/contrib/migrate/__pycache__ "$src"/test/pkg/__pycache__ \
 	"$src"/contrib/prometheus/__pycache__
 
 t "the ports copy of the rc.d script is the same as contrib/freebsd/vpndns.in" \
 	cmp "$src/contrib/freebsd/vpndns.in" "$src/contrib/freebsd/port/files/vpndns.in"
+
+## the module's layers ------------------------------------------------------------
+
+# The unit-level include graph of module/ has no cycle; and a copy of the
+# sources with one upward include (a leaf that includes vpndns.h) is caught.
+t "check-layers.py: the module's include graph has no cycle" \
+	"$PY" "$src/test/pkg/check-layers.py" "$src/module"
+mkdir -p "$tmp/layers"
+cp "$src"/module/*.[ch] "$tmp/layers/"
+echo '#include "vpndns/vpndns.h"' >>"$tmp/layers/nametext.c"
+out=$("$PY" "$src/test/pkg/check-layers.py" "$tmp/layers" 2>&1)
+if [[ $? -eq 1 && $out == *"cycle: "*"nametext.c includes vpndns.h"* ]]; then
+	ok "check-layers.py negative control: an upward include is a cycle"
+else
+	bad "check-layers.py negative control: an upward include is a cycle" "$out"
+fi
 
 ## example configurations -------------------------------------------------------
 
