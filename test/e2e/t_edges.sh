@@ -22,22 +22,7 @@ write_unbound_conf "$E2E_TMP/ub.conf" \
 	'	module-config: "vpndns iterator"' \
 	"	vpndns-config: \"$E2E_TMP/vpndns.conf\"" \
 	'	infra-cache-max-rtt: 400'
-unbound_start "$E2E_TMP/ub.conf" || { # a broken vpndns.conf: unbound-checkconf and unbound both refuse it,
-# naming the file and the line
-cp "$E2E_TMP/vpndns.conf" "$E2E_TMP/good.conf"
-printf 'view: z 127.0.3.2@%s\nforward: 10.0.0.0/8 not-an-address\n' "$FP" >> "$E2E_TMP/vpndns.conf"
-out=$("$UNBOUND_CHECKCONF" "$E2E_TMP/ub.conf" 2>&1)
-rc=$?
-check "checkconf: broken vpndns.conf exits non-zero" test "$rc" -ne 0
-assert_match "checkconf names file and line" "vpndns\.conf:6: server 'not-an-address': invalid server address" "$out"
-unbound_stop
-"$UNBOUND" -d -c "$E2E_TMP/ub.conf" > "$E2E_TMP/broken.log" 2>&1
-rc=$?
-check "unbound with a broken vpndns.conf exits non-zero" test "$rc" -ne 0
-assert_match "unbound names file and line" "vpndns\.conf:6: server 'not-an-address'" "$(cat "$E2E_TMP/broken.log")"
-cp "$E2E_TMP/good.conf" "$E2E_TMP/vpndns.conf"
-
-e2e_finish; exit 1; }
+unbound_start "$E2E_TMP/ub.conf" || { e2e_finish; exit 1; }
 
 out=$(qfull $C vpn.endpoint.example)
 assert_match "dead domain-forward: SERVFAIL" "status: SERVFAIL" "$out"
@@ -63,22 +48,7 @@ write_unbound_conf "$E2E_TMP/ub.conf" \
 	"	vpndns-config: \"$E2E_TMP/vpndns.conf\"" \
 	"	chroot: \"$E2E_TMP\""
 # write_unbound_conf sets chroot: ""; the later line wins
-unbound_start "$E2E_TMP/ub.conf" || { # a broken vpndns.conf: unbound-checkconf and unbound both refuse it,
-# naming the file and the line
-cp "$E2E_TMP/vpndns.conf" "$E2E_TMP/good.conf"
-printf 'view: z 127.0.3.2@%s\nforward: 10.0.0.0/8 not-an-address\n' "$FP" >> "$E2E_TMP/vpndns.conf"
-out=$("$UNBOUND_CHECKCONF" "$E2E_TMP/ub.conf" 2>&1)
-rc=$?
-check "checkconf: broken vpndns.conf exits non-zero" test "$rc" -ne 0
-assert_match "checkconf names file and line" "vpndns\.conf:6: server 'not-an-address': invalid server address" "$out"
-unbound_stop
-"$UNBOUND" -d -c "$E2E_TMP/ub.conf" > "$E2E_TMP/broken.log" 2>&1
-rc=$?
-check "unbound with a broken vpndns.conf exits non-zero" test "$rc" -ne 0
-assert_match "unbound names file and line" "vpndns\.conf:6: server 'not-an-address'" "$(cat "$E2E_TMP/broken.log")"
-cp "$E2E_TMP/good.conf" "$E2E_TMP/vpndns.conf"
-
-e2e_finish; exit 1; }
+unbound_start "$E2E_TMP/ub.conf" || { e2e_finish; exit 1; }
 assert_eq "chroot: view answer" "192.0.2.2" "$(q $C www.example.com)"
 assert_match "chroot: list loaded" "status: NXDOMAIN" "$(qfull $C blocked.example)"
 echo "later.example" >> "$E2E_TMP/list.txt"
