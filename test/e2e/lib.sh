@@ -173,6 +173,18 @@ fake_log_names() {
 	grep -oE -- "$2" "$f" | sort -u | wc -l
 }
 
+# fake_counts ERE [NAME...]: "fa=1 fb=0 ..." how many queries matching ERE
+# each fake (default: those of ALL_FAKES) received, in that order
+fake_counts() {
+	local ere=$1 f out=""
+	shift
+	(($# > 0)) || set -- "${ALL_FAKES[@]}"
+	for f in "$@"; do
+		out+="$f=$(fake_log_count "$f" "$ere") "
+	done
+	echo "${out% }"
+}
+
 fake_log_clear() {
 	: >"$E2E_TMP/$1.log"
 }

@@ -55,12 +55,7 @@ echo "# $("$DNSDIST" --version 2>&1 | head -n 1)"
 fake_start fa "$FA" "$FAKE_PORT" || exit 1
 fake_start fb "$FB" "$FAKE_PORT" || exit 1
 
-write_vpndns_conf "$E2E_TMP/vpndns.conf" \
-	"view: A $FA@$FAKE_PORT" \
-	"view: B $FB@$FAKE_PORT" \
-	"client: $CA/32 A" \
-	"client: $CB/32 B" \
-	'default: refuse'
+write_two_views_conf "$E2E_TMP/vpndns.conf"
 
 # ub_conf N PROXYPORT PLAINPORT
 ub_conf() {

@@ -22,6 +22,22 @@ write_vpndns_conf() {
 	printf '%s\n' "$@" >"$file"
 }
 
+# write_two_views_conf FILE [LINE...]: the two-view vpndns.conf most
+# scripts start from: view A forwards to $FA, view B to $FB (both on
+# $FAKE_PORT), client $CA (default 127.0.0.10) is in A, $CB (127.0.0.11) in
+# B; then LINE..., or "default: refuse" when none is given.
+write_two_views_conf() {
+	local file=$1
+	shift
+	(($# > 0)) || set -- 'default: refuse'
+	write_vpndns_conf "$file" \
+		"view: A $FA@$FAKE_PORT" \
+		"view: B $FB@$FAKE_PORT" \
+		"client: ${CA:-127.0.0.10}/32 A" \
+		"client: ${CB:-127.0.0.11}/32 B" \
+		"$@"
+}
+
 # write_vpndns_unbound_conf FILE VPNDNS_CONF [extra server lines...]
 write_vpndns_unbound_conf() {
 	local file=$1 vconf=$2
