@@ -1429,35 +1429,24 @@ END_TEST
 static Suite*
 blockset_suite(void)
 {
+	const TTest* const set[] = { test_hash_case_and_chain,
+		test_text_and_wire_agree, test_match_semantics,
+		test_merge_duplicates, test_empty_set, test_malformed_names,
+		test_max_length_names, test_multi_sets, test_memory_per_name,
+		NULL };
+	const TTest* const prop[] = { test_property_random, NULL };
+	const TTest* const parse[] = { test_normalize_name,
+		test_parse_line_direct, test_parse_long_lines,
+		test_parse_directory, test_parse_unreadable, test_hosts_records,
+		NULL };
 	Suite* s = suite_create("vpndns blockset");
-	TCase* set = tcase_create("blockset");
-	TCase* prop = tcase_create("property");
-	TCase* parse = tcase_create("listparse");
-	tcase_add_test(set, test_hash_case_and_chain);
-	tcase_add_test(set, test_text_and_wire_agree);
-	tcase_add_test(set, test_match_semantics);
-	tcase_add_test(set, test_merge_duplicates);
-	tcase_add_test(set, test_empty_set);
-	tcase_add_test(set, test_malformed_names);
-	tcase_add_test(set, test_max_length_names);
-	tcase_add_test(set, test_multi_sets);
-	tcase_add_test(set, test_memory_per_name);
-	tcase_set_timeout(set, 120);
-	suite_add_tcase(s, set);
-	tcase_add_test(prop, test_property_random);
-	tcase_set_timeout(prop, 600);
-	suite_add_tcase(s, prop);
-	tcase_add_checked_fixture(parse, setup_tmpdir, teardown_tmpdir);
-	tcase_add_test(parse, test_normalize_name);
-	tcase_add_loop_test(parse, test_parse_case, 0,
+	TCase* tc;
+	unit_tcase(s, "blockset", 120, set);
+	unit_tcase(s, "property", 600, prop);
+	tc = unit_tcase(s, "listparse", 120, parse);
+	tcase_add_checked_fixture(tc, setup_tmpdir, teardown_tmpdir);
+	tcase_add_loop_test(tc, test_parse_case, 0,
 		(int)(sizeof(parse_cases) / sizeof(parse_cases[0])));
-	tcase_add_test(parse, test_parse_line_direct);
-	tcase_add_test(parse, test_parse_long_lines);
-	tcase_add_test(parse, test_parse_directory);
-	tcase_add_test(parse, test_parse_unreadable);
-	tcase_add_test(parse, test_hosts_records);
-	tcase_set_timeout(parse, 120);
-	suite_add_tcase(s, parse);
 	return s;
 }
 

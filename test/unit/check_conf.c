@@ -376,22 +376,14 @@ END_TEST
 static Suite*
 conf_suite(void)
 {
+	const TTest* const tests[] = { test_forward_views, test_ipv6_and_tls,
+		test_domain_forward, test_cache_options,
+		test_view_max_inflight, test_errors_name_line,
+		test_all_errors_reported, test_generated_names_unique,
+		test_regex_cost_bounded, test_link_local_scope,
+		test_garbage_input, test_read_file_errors, NULL };
 	Suite* s = suite_create("vpndns conf");
-	TCase* tc = tcase_create("parser");
-	tcase_add_test(tc, test_forward_views);
-	tcase_add_test(tc, test_ipv6_and_tls);
-	tcase_add_test(tc, test_domain_forward);
-	tcase_add_test(tc, test_cache_options);
-	tcase_add_test(tc, test_view_max_inflight);
-	tcase_add_test(tc, test_errors_name_line);
-	tcase_add_test(tc, test_all_errors_reported);
-	tcase_add_test(tc, test_generated_names_unique);
-	tcase_add_test(tc, test_regex_cost_bounded);
-	tcase_add_test(tc, test_link_local_scope);
-	tcase_add_test(tc, test_garbage_input);
-	tcase_add_test(tc, test_read_file_errors);
-	tcase_set_timeout(tc, 60);
-	suite_add_tcase(s, tc);
+	unit_tcase(s, "parser", 60, tests);
 	return s;
 }
 

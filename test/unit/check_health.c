@@ -99,11 +99,9 @@ END_TEST
 static Suite*
 health_suite(void)
 {
+	const TTest* const tests[] = { test_verdicts, test_ages, NULL };
 	Suite* s = suite_create("vpndns health");
-	TCase* tc = tcase_create("verdict");
-	tcase_add_test(tc, test_verdicts);
-	tcase_add_test(tc, test_ages);
-	suite_add_tcase(s, tc);
+	unit_tcase(s, "verdict", 0, tests);
 	return s;
 }
 

@@ -214,15 +214,10 @@ END_TEST
 static Suite*
 nametext_suite(void)
 {
+	const TTest* const tests[] = { test_short, test_lengths, test_bytes,
+		test_worst, test_malformed, test_random, NULL };
 	Suite* s = suite_create("vpndns nametext");
-	TCase* tc = tcase_create("nametext");
-	tcase_add_test(tc, test_short);
-	tcase_add_test(tc, test_lengths);
-	tcase_add_test(tc, test_bytes);
-	tcase_add_test(tc, test_worst);
-	tcase_add_test(tc, test_malformed);
-	tcase_add_test(tc, test_random);
-	suite_add_tcase(s, tc);
+	unit_tcase(s, "nametext", 0, tests);
 	return s;
 }
 

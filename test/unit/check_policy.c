@@ -437,17 +437,13 @@ END_TEST
 static Suite*
 policy_suite(void)
 {
+	const TTest* const tests[] = { test_blocked_name_and_below,
+		test_allow_and_exempt, test_view_list_and_action,
+		test_regex_and_static, test_alias_of_blocked_name,
+		test_exit_check_of_worker_replies, test_explain, NULL };
 	Suite* s = suite_create("vpndns policy");
-	TCase* tc = tcase_create("policy");
-	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_add_test(tc, test_blocked_name_and_below);
-	tcase_add_test(tc, test_allow_and_exempt);
-	tcase_add_test(tc, test_view_list_and_action);
-	tcase_add_test(tc, test_regex_and_static);
-	tcase_add_test(tc, test_alias_of_blocked_name);
-	tcase_add_test(tc, test_exit_check_of_worker_replies);
-	tcase_add_test(tc, test_explain);
-	suite_add_tcase(s, tc);
+	tcase_add_checked_fixture(unit_tcase(s, "policy", 0, tests), setup,
+		teardown);
 	return s;
 }
 

@@ -11,13 +11,35 @@
  *
  * Runs one suite and turns its result into the exit status, with
  * Unbound's log set up first: the module's code logs, and a test that
- * captures the log with log_file() needs it initialised.
+ * captures the log with log_file() needs it initialised.  unit_tcase
+ * builds the suite's test cases from lists of tests.
  */
 
 #ifndef VPNDNS_UNIT_RUN_H
 #define VPNDNS_UNIT_RUN_H
 #include <check.h>
 #include "util/log.h"
+
+/**
+ * Make a test case of a list of tests and add it to a suite.
+ * @param s: the suite.
+ * @param name: the test case's name.
+ * @param timeout: its timeout in seconds; 0 keeps Check's default.
+ * @param tests: the tests, NULL-terminated.
+ * @return the test case, for fixtures and loop tests.
+ */
+static TCase*
+unit_tcase(Suite* s, const char* name, int timeout,
+	const TTest* const* tests)
+{
+	TCase* tc = tcase_create(name);
+	for(; *tests; tests++)
+		tcase_add_test(tc, *tests);
+	if(timeout > 0)
+		tcase_set_timeout(tc, timeout);
+	suite_add_tcase(s, tc);
+	return tc;
+}
 
 /**
  * Run a suite; Check prints its summary line.
