@@ -223,6 +223,58 @@ assert_names(const struct blockset* s, enum blockset_verdict verdict,
 	}
 }
 
+/**
+ * Assert the result of a lookup of a dotted name in three sets.
+ * @param sets: the sets; NULL entries are skipped by the lookup.
+ * @param name: the dotted name.
+ * @param verdict: the expected verdict.
+ * @param list_id: the expected list id.
+ * @param set_index: the expected set index; -1 leaves it unchecked,
+ *	as it means nothing without a match.
+ * @param stripped: the expected labels stripped; -1 leaves it unchecked.
+ */
+static void
+assert_multi(const struct blockset* const* sets, const char* name,
+	enum blockset_verdict verdict, int list_id, int set_index, int stripped)
+{
+	struct blockset_result res;
+	uint8_t wire[WIRE_MAX];
+	size_t len = to_wire(name, wire);
+	ck_assert_msg(blockset_lookup_multi(sets, 3, wire, len, &res) ==
+		verdict, "%s: verdict %d, expected %d", name, (int)res.verdict,
+		(int)verdict);
+	ck_assert_msg(res.list_id == list_id, "%s: list %d, expected %d",
+		name, (int)res.list_id, list_id);
+	if(set_index >= 0)
+		ck_assert_msg(res.set_index == set_index,
+			"%s: set %d, expected %d", name, (int)res.set_index,
+			set_index);
+	if(stripped >= 0)
+		ck_assert_msg(res.labels_stripped == stripped,
+			"%s: stripped %d, expected %d", name,
+			res.labels_stripped, stripped);
+}
+
+/**
+ * Assert that the load reported exactly one failure to open or read a
+ * path, with the system's text for the error, and forget the report.
+ * @param reps: the collected reports.
+ * @param path: the path the message names.
+ * @param what: "open" or "read".
+ * @param err: the errno the message spells out.
+ */
+static void
+assert_one_failure(struct reports* reps, const char* path, const char* what,
+	int err)
+{
+	char expect[1024];
+	ck_assert_int_eq(reps->num, 1);
+	snprintf(expect, sizeof(expect), "%s: cannot %s: %s", path, what,
+		strerror(err));
+	ck_assert_str_eq(reps->msg[0], expect);
+	reports_clear(reps);
+}
+
 /** build a set from names given as "flags list name" triples */
 static struct blockset*
 build_set(const char* const* names, const uint8_t* flags,
@@ -371,10 +423,10 @@ START_TEST(test_text_and_wire_agree)
 	ck_assert_uint_eq(blockset_builder_count(b), 2);
 	s = blockset_builder_finish(b);
 	ck_assert_uint_eq(blockset_count(s), 2);
-	assert_result(s, "text.example.com", BLOCKSET_BLOCKED, 1, 0);
-	assert_result(s, "TEXT.EXAMPLE.COM", BLOCKSET_BLOCKED, 1, 0);
-	assert_result(s, "wire.example.net", BLOCKSET_BLOCKED, 2, 0);
-	assert_result(s, "example.com", BLOCKSET_NONE, 0, 0);
+	assert_names(s, BLOCKSET_BLOCKED, 1,
+		"text.example.com TEXT.EXAMPLE.COM");
+	assert_names(s, BLOCKSET_BLOCKED, 2, "wire.example.net");
+	assert_names(s, BLOCKSET_NONE, 0, "example.com");
 	blockset_delete(s);
 }
 END_TEST
@@ -391,29 +443,26 @@ START_TEST(test_match_semantics)
 	struct blockset* s = build_set(names, flags, lists, 8);
 	ck_assert_uint_eq(blockset_count(s), 7);
 	/* a default entry blocks the name and everything below */
-	assert_result(s, "example.com", BLOCKSET_BLOCKED, 1, 0);
-	assert_result(s, "www.example.com", BLOCKSET_BLOCKED, 1, 1);
-	assert_result(s, "a.b.c.example.com", BLOCKSET_BLOCKED, 1, 3);
-	assert_result(s, "com", BLOCKSET_NONE, 0, 0);
-	assert_result(s, "notexample.com", BLOCKSET_NONE, 0, 0);
-	assert_result(s, "example.com.au", BLOCKSET_NONE, 0, 0);
+	assert_names(s, BLOCKSET_BLOCKED, 1,
+		"example.com www.example.com/1 a.b.c.example.com/3");
+	assert_names(s, BLOCKSET_NONE, 0, "com notexample.com example.com.au");
 	/* SUB of the name itself does not block the name */
-	assert_result(s, "wild.org", BLOCKSET_NONE, 0, 0);
-	assert_result(s, "x.wild.org", BLOCKSET_BLOCKED, 2, 1);
+	assert_names(s, BLOCKSET_NONE, 0, "wild.org");
+	assert_names(s, BLOCKSET_BLOCKED, 2, "x.wild.org/1");
 	/* EXACT does not reach below */
-	assert_result(s, "exact.net", BLOCKSET_BLOCKED, 3, 0);
-	assert_result(s, "www.exact.net", BLOCKSET_NONE, 0, 0);
+	assert_names(s, BLOCKSET_BLOCKED, 3, "exact.net");
+	assert_names(s, BLOCKSET_NONE, 0, "www.exact.net");
 	/* an allow below a block wins for its subtree only */
-	assert_result(s, "good.example.com", BLOCKSET_ALLOWED, 4, 0);
-	assert_result(s, "x.good.example.com", BLOCKSET_ALLOWED, 4, 1);
-	assert_result(s, "bad.example.com", BLOCKSET_BLOCKED, 1, 1);
+	assert_names(s, BLOCKSET_ALLOWED, 4,
+		"good.example.com x.good.example.com/1");
+	assert_names(s, BLOCKSET_BLOCKED, 1, "bad.example.com/1");
 	/* an allow above a block wins too: allow anywhere wins */
-	assert_result(s, "ads.safe.org", BLOCKSET_ALLOWED, 5, 1);
-	assert_result(s, "x.ads.safe.org", BLOCKSET_ALLOWED, 5, 2);
+	assert_names(s, BLOCKSET_ALLOWED, 5,
+		"ads.safe.org/1 x.ads.safe.org/2");
 	/* merged ALLOW_EXACT and BLOCK_DEFAULT: the name is allowed (list
 	 * of the allow), names below are blocked */
-	assert_result(s, "ae.com", BLOCKSET_ALLOWED, 7, 0);
-	assert_result(s, "sub.ae.com", BLOCKSET_BLOCKED, 7, 1);
+	assert_names(s, BLOCKSET_ALLOWED, 7, "ae.com");
+	assert_names(s, BLOCKSET_BLOCKED, 7, "sub.ae.com/1");
 	blockset_delete(s);
 }
 END_TEST
@@ -605,43 +654,20 @@ START_TEST(test_multi_sets)
 	struct blockset* g = build_set(gnames, gflags, glists, 3);
 	struct blockset* v = build_set(vnames, vflags, vlists, 3);
 	const struct blockset* sets[3];
-	struct blockset_result res;
-	uint8_t wire[WIRE_MAX];
-	size_t len;
 	sets[0] = g;
 	sets[1] = NULL;
 	sets[2] = v;
 	/* an allow in the view beats a block in the global set */
-	len = to_wire("a.ok.example.com", wire);
-	ck_assert_int_eq(blockset_lookup_multi(sets, 3, wire, len, &res),
-		BLOCKSET_ALLOWED);
-	ck_assert_int_eq(res.list_id, 10);
-	ck_assert_int_eq(res.set_index, 2);
-	ck_assert_int_eq(res.labels_stripped, 1);
+	assert_multi(sets, "a.ok.example.com", BLOCKSET_ALLOWED, 10, 2, 1);
 	/* the most specific block decides */
-	len = to_wire("www.shared.org", wire);
-	ck_assert_int_eq(blockset_lookup_multi(sets, 3, wire, len, &res),
-		BLOCKSET_BLOCKED);
-	ck_assert_int_eq(res.list_id, 11);
-	ck_assert_int_eq(res.set_index, 2);
-	ck_assert_int_eq(res.labels_stripped, 0);
+	assert_multi(sets, "www.shared.org", BLOCKSET_BLOCKED, 11, 2, 0);
 	/* equally specific: the lower set index */
-	len = to_wire("x.both.net", wire);
-	ck_assert_int_eq(blockset_lookup_multi(sets, 3, wire, len, &res),
-		BLOCKSET_BLOCKED);
-	ck_assert_int_eq(res.list_id, 3);
-	ck_assert_int_eq(res.set_index, 0);
+	assert_multi(sets, "x.both.net", BLOCKSET_BLOCKED, 3, 0, -1);
 	/* and in the other order */
 	sets[0] = v;
 	sets[2] = g;
-	ck_assert_int_eq(blockset_lookup_multi(sets, 3, wire, len, &res),
-		BLOCKSET_BLOCKED);
-	ck_assert_int_eq(res.list_id, 12);
-	ck_assert_int_eq(res.set_index, 0);
-	len = to_wire("unrelated.com", wire);
-	ck_assert_int_eq(blockset_lookup_multi(sets, 3, wire, len, &res),
-		BLOCKSET_NONE);
-	ck_assert_int_eq(res.list_id, 0);
+	assert_multi(sets, "x.both.net", BLOCKSET_BLOCKED, 12, 0, -1);
+	assert_multi(sets, "unrelated.com", BLOCKSET_NONE, 0, -1, -1);
 	blockset_delete(g);
 	blockset_delete(v);
 }
@@ -1306,17 +1332,14 @@ START_TEST(test_parse_unreadable)
 	struct reports reps;
 	int ok;
 	struct blockset* s;
-	char path[512], expect[1024];
+	char path[512];
 	memset(&reps, 0, sizeof(reps));
 	snprintf(path, sizeof(path), "%s/missing.txt", tmpdir);
 	s = load_path(path, 0, 1, &cb, &reps, &ok);
 	ck_assert_int_eq(ok, 0);
 	ck_assert_int_eq(reps.num, 1);
 	ck_assert_int_eq(reps.is_error[0], 1);
-	snprintf(expect, sizeof(expect), "%s: cannot open: %s", path,
-		strerror(ENOENT));
-	ck_assert_str_eq(reps.msg[0], expect);
-	reports_clear(&reps);
+	assert_one_failure(&reps, path, "open", ENOENT);
 	blockset_delete(s);
 	/* the builder of cb is gone with the set; go on without one */
 	listparse_cb_init(&cb, NULL, 1, 0);
@@ -1326,18 +1349,10 @@ START_TEST(test_parse_unreadable)
 	write_text("file", "x.com\n");
 	snprintf(path, sizeof(path), "%s/file/sub.txt", tmpdir);
 	ck_assert_int_eq(listparse_file(path, &cb), 0);
-	ck_assert_int_eq(reps.num, 1);
-	snprintf(expect, sizeof(expect), "%s: cannot open: %s", path,
-		strerror(ENOTDIR));
-	ck_assert_str_eq(reps.msg[0], expect);
-	reports_clear(&reps);
+	assert_one_failure(&reps, path, "open", ENOTDIR);
 	/* a directory given as a file: open works, reading does not */
 	ck_assert_int_eq(listparse_file(tmpdir, &cb), 0);
-	ck_assert_int_eq(reps.num, 1);
-	snprintf(expect, sizeof(expect), "%s: cannot read: %s", tmpdir,
-		strerror(EISDIR));
-	ck_assert_str_eq(reps.msg[0], expect);
-	reports_clear(&reps);
+	assert_one_failure(&reps, tmpdir, "read", EISDIR);
 	/* a directory that fails below stops the load */
 	make_dir("tree");
 	write_text("tree/a.txt", "a.com\n");
@@ -1347,12 +1362,8 @@ START_TEST(test_parse_unreadable)
 		ck_assert_int_eq(symlink("/nonexistent/vpndns-check", link), 0);
 		snprintf(path, sizeof(path), "%s/tree", tmpdir);
 		ck_assert_int_eq(listparse_path(path, &cb), 0);
-		ck_assert_int_eq(reps.num, 1);
-		snprintf(expect, sizeof(expect), "%s: cannot open: %s", link,
-			strerror(ENOENT));
-		ck_assert_str_eq(reps.msg[0], expect);
+		assert_one_failure(&reps, link, "open", ENOENT);
 	}
-	reports_clear(&reps);
 }
 END_TEST
 

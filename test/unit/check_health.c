@@ -95,18 +95,6 @@ START_TEST(test_ages)
 }
 END_TEST
 
-/** The suite. */
-static Suite*
-health_suite(void)
-{
-	const TTest* const tests[] = { test_verdicts, test_ages, NULL };
-	Suite* s = suite_create("vpndns health");
-	unit_tcase(s, "verdict", 0, tests);
-	return s;
-}
-
-int
-main(void)
-{
-	return unit_run(health_suite());
-}
+/* the whole suite: one test case of every test above */
+UNIT_MAIN("vpndns health", "verdict", 0,
+	test_verdicts, test_ages)

@@ -210,19 +210,7 @@ START_TEST(test_random)
 }
 END_TEST
 
-/** The test suite. */
-static Suite*
-nametext_suite(void)
-{
-	const TTest* const tests[] = { test_short, test_lengths, test_bytes,
-		test_worst, test_malformed, test_random, NULL };
-	Suite* s = suite_create("vpndns nametext");
-	unit_tcase(s, "nametext", 0, tests);
-	return s;
-}
-
-int
-main(void)
-{
-	return unit_run(nametext_suite());
-}
+/* the whole suite: one test case of every test above */
+UNIT_MAIN("vpndns nametext", "nametext", 0,
+	test_short, test_lengths, test_bytes, test_worst, test_malformed,
+	test_random)

@@ -12,7 +12,8 @@
  * Runs one suite and turns its result into the exit status, with
  * Unbound's log set up first: the module's code logs, and a test that
  * captures the log with log_file() needs it initialised.  unit_tcase
- * builds the suite's test cases from lists of tests.
+ * builds the suite's test cases from lists of tests; UNIT_MAIN is the
+ * whole main program of a suite with one test case.
  */
 
 #ifndef VPNDNS_UNIT_RUN_H
@@ -58,5 +59,23 @@ unit_run(Suite* s)
 	srunner_free(sr);
 	return nfail == 0 ? 0 : 1;
 }
+
+/**
+ * The main program of a suite with one test case: the suite, its test
+ * case and main() in one line, as most suites need nothing more.
+ * @param suite: the suite's name.
+ * @param tcase: the test case's name.
+ * @param timeout: its timeout in seconds; 0 keeps Check's default.
+ * @param ...: the tests.
+ */
+#define UNIT_MAIN(suite, tcase, timeout, ...)				\
+	int								\
+	main(void)							\
+	{								\
+		const TTest* const unit_tests[] = { __VA_ARGS__, NULL };\
+		Suite* unit_suite = suite_create(suite);		\
+		unit_tcase(unit_suite, tcase, timeout, unit_tests);	\
+		return unit_run(unit_suite);				\
+	}
 
 #endif /* VPNDNS_UNIT_RUN_H */
