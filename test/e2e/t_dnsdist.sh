@@ -59,23 +59,15 @@ write_two_views_conf "$E2E_TMP/vpndns.conf"
 
 # ub_conf N PROXYPORT PLAINPORT
 ub_conf() {
-	cat >"$E2E_TMP/ub$1.conf" <<EOF
+	{ cat <<EOF
 server:
 	interface: $LB@$2
 	interface: $LB@$3
 	port: $3
 	proxy-protocol-port: $2
-	do-not-query-localhost: no
-	username: ""
-	chroot: ""
-	directory: "$E2E_TMP"
-	pidfile: ""
-	use-syslog: no
-	logfile: ""
-	verbosity: 1
-	num-threads: 1
-	ede: yes
-	access-control: 127.0.0.0/8 allow
+EOF
+	ub_server_basics "$E2E_TMP"
+	cat <<EOF
 	module-config: "vpndns iterator"
 	vpndns-config: "$E2E_TMP/vpndns.conf"
 remote-control:
@@ -83,6 +75,7 @@ remote-control:
 	control-interface: "$E2E_TMP/ub$1.ctl"
 	control-use-cert: no
 EOF
+	} >"$E2E_TMP/ub$1.conf"
 }
 
 # ub_run N PLAINPORT: start instance N, wait until it answers
