@@ -3,7 +3,7 @@
 # to the view's forwarders, QCLASS ANY is refused (its subqueries would be
 # shared between views), a cached failure still carries EDE 22, and vpndns
 # works inside Unbound's chroot with files named by their full paths.
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/vpnlib.sh"
 
 UB_PORT=5480
 FP=5481
@@ -18,9 +18,7 @@ domain-forward: endpoint.example 127.0.3.9@$DEAD
 blocklist: $E2E_TMP/list.txt
 EOF2
 echo "blocked.example" > "$E2E_TMP/list.txt"
-write_unbound_conf "$E2E_TMP/ub.conf" \
-	'	module-config: "vpndns iterator"' \
-	"	vpndns-config: \"$E2E_TMP/vpndns.conf\"" \
+write_vpndns_unbound_conf "$E2E_TMP/ub.conf" "$E2E_TMP/vpndns.conf" \
 	'	infra-cache-max-rtt: 400'
 unbound_start "$E2E_TMP/ub.conf" || { e2e_finish; exit 1; }
 
@@ -43,9 +41,7 @@ assert_eq "class IN still answered" "192.0.2.2" "$(q $C www.example.com)"
 unbound_stop
 
 # the same inside a chroot: vpndns.conf and the list by full path
-write_unbound_conf "$E2E_TMP/ub.conf" \
-	'	module-config: "vpndns iterator"' \
-	"	vpndns-config: \"$E2E_TMP/vpndns.conf\"" \
+write_vpndns_unbound_conf "$E2E_TMP/ub.conf" "$E2E_TMP/vpndns.conf" \
 	"	chroot: \"$E2E_TMP\""
 # write_unbound_conf sets chroot: ""; the later line wins
 unbound_start "$E2E_TMP/ub.conf" || { e2e_finish; exit 1; }

@@ -1,13 +1,16 @@
 # shellcheck shell=bash
-# vpndns helpers for the e2e scripts; source it after lib.sh:
+# vpndns helpers for the e2e scripts; source it after lib.sh, or alone
+# (it sources lib.sh when that is not loaded yet):
 #
 #   UB_PORT=5411 FAKE_PORT=5412
-#   . "$(dirname "$0")/lib.sh"
 #   . "$(dirname "$0")/vpnlib.sh"
 #
 # Adds: a vpndns unbound.conf writer, a switch to the test-hooks build
 # (with VPNDNS_TEST_GUARD_OFF), and pq, a client (dnsq.py) that reports the
 # reply's rcode, EDE codes, answers and whether the reply ID matched.
+
+# shellcheck source=lib.sh
+[[ -n ${E2E_DIR:-} ]] || . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 DNSQ="$E2E_DIR/dnsq.py"
 UNBOUND_NORMAL=$UNBOUND
