@@ -440,29 +440,39 @@ START_TEST(test_match_semantics)
 		BS_BLOCK_EXACT, BS_ALLOW_DEFAULT, BS_ALLOW_DEFAULT,
 		BS_BLOCK_DEFAULT, BS_ALLOW_EXACT, BS_BLOCK_DEFAULT };
 	const uint16_t lists[] = { 1, 2, 3, 4, 5, 6, 7, 8 };
+	/* the lookups, one row per verdict and list as assert_names
+	 * takes them */
+	static const struct {
+		enum blockset_verdict verdict;
+		int list_id;
+		const char* names;
+	} expect[] = {
+		/* a default entry blocks the name and everything below */
+		{ BLOCKSET_BLOCKED, 1,
+			"example.com www.example.com/1 a.b.c.example.com/3" },
+		{ BLOCKSET_NONE, 0, "com notexample.com example.com.au" },
+		/* SUB of the name itself does not block the name */
+		{ BLOCKSET_NONE, 0, "wild.org" },
+		{ BLOCKSET_BLOCKED, 2, "x.wild.org/1" },
+		/* EXACT does not reach below */
+		{ BLOCKSET_BLOCKED, 3, "exact.net" },
+		{ BLOCKSET_NONE, 0, "www.exact.net" },
+		/* an allow below a block wins for its subtree only */
+		{ BLOCKSET_ALLOWED, 4, "good.example.com x.good.example.com/1" },
+		{ BLOCKSET_BLOCKED, 1, "bad.example.com/1" },
+		/* an allow above a block wins too: allow anywhere wins */
+		{ BLOCKSET_ALLOWED, 5, "ads.safe.org/1 x.ads.safe.org/2" },
+		/* merged ALLOW_EXACT and BLOCK_DEFAULT: the name is allowed
+		 * (list of the allow), names below are blocked */
+		{ BLOCKSET_ALLOWED, 7, "ae.com" },
+		{ BLOCKSET_BLOCKED, 7, "sub.ae.com/1" }
+	};
+	size_t i;
 	struct blockset* s = build_set(names, flags, lists, 8);
 	ck_assert_uint_eq(blockset_count(s), 7);
-	/* a default entry blocks the name and everything below */
-	assert_names(s, BLOCKSET_BLOCKED, 1,
-		"example.com www.example.com/1 a.b.c.example.com/3");
-	assert_names(s, BLOCKSET_NONE, 0, "com notexample.com example.com.au");
-	/* SUB of the name itself does not block the name */
-	assert_names(s, BLOCKSET_NONE, 0, "wild.org");
-	assert_names(s, BLOCKSET_BLOCKED, 2, "x.wild.org/1");
-	/* EXACT does not reach below */
-	assert_names(s, BLOCKSET_BLOCKED, 3, "exact.net");
-	assert_names(s, BLOCKSET_NONE, 0, "www.exact.net");
-	/* an allow below a block wins for its subtree only */
-	assert_names(s, BLOCKSET_ALLOWED, 4,
-		"good.example.com x.good.example.com/1");
-	assert_names(s, BLOCKSET_BLOCKED, 1, "bad.example.com/1");
-	/* an allow above a block wins too: allow anywhere wins */
-	assert_names(s, BLOCKSET_ALLOWED, 5,
-		"ads.safe.org/1 x.ads.safe.org/2");
-	/* merged ALLOW_EXACT and BLOCK_DEFAULT: the name is allowed (list
-	 * of the allow), names below are blocked */
-	assert_names(s, BLOCKSET_ALLOWED, 7, "ae.com");
-	assert_names(s, BLOCKSET_BLOCKED, 7, "sub.ae.com/1");
+	for(i = 0; i < sizeof(expect) / sizeof(expect[0]); i++)
+		assert_names(s, expect[i].verdict, expect[i].list_id,
+			expect[i].names);
 	blockset_delete(s);
 }
 END_TEST
