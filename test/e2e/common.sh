@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # test/e2e/common.sh - what the e2e library and the benchmark share.
 #
 # Sourced by lib.sh and bench/run.sh: both start unbound daemons and

@@ -247,15 +247,23 @@ def burst(args):
     return 0
 
 
-def main():
-    p = argparse.ArgumentParser(description=__doc__,
+def client_args(doc, timeout):
+    """An argument parser with the options of every query client here:
+    the server, its port and the reply timeout in seconds (default
+    TIMEOUT); DOC, the script's docstring, is its help."""
+    p = argparse.ArgumentParser(description=doc,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--server", default="127.0.0.1")
     p.add_argument("--port", type=int, required=True)
+    p.add_argument("--timeout", type=float, default=timeout)
+    return p
+
+
+def main():
+    p = client_args(__doc__, 2.0)
     p.add_argument("--src", help="source address to bind")
     p.add_argument("--tcp", action="store_true")
     p.add_argument("--proxy-src", help="PROXYv2 claimed source addr[#port]")
-    p.add_argument("--timeout", type=float, default=2.0)
     p.add_argument("--burst", nargs="+", metavar="SRC=EXPECT")
     p.add_argument("--count", type=int, default=200)
     p.add_argument("name")

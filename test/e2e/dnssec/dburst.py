@@ -18,7 +18,6 @@ other:    anything else (NOERROR+AD with other data, other rcodes,
 ede:      the EDE codes seen on the source's replies, code:count,... or -
 """
 
-import argparse
 import os
 import sys
 
@@ -33,11 +32,7 @@ import dnsq  # noqa: E402
 
 
 def main():
-    p = argparse.ArgumentParser(description=__doc__,
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--server", default="127.0.0.1")
-    p.add_argument("--port", type=int, required=True)
-    p.add_argument("--timeout", type=float, default=5.0)
+    p = dnsq.client_args(__doc__, 5.0)
     p.add_argument("--count", type=int, default=50)
     p.add_argument("--type", default="A")
     p.add_argument("name")
