@@ -53,6 +53,7 @@
 #include "config.h"
 #include "vpndns/blockset.h"
 #include "vpndns/listparse.h"
+#include "../test/unit/testutil.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -88,19 +89,6 @@ struct bench_opts {
 	/** random seed */
 	uint64_t seed;
 };
-
-/** state of the random generator */
-static uint64_t rng_state;
-
-/** next random number: xorshift64* */
-static uint64_t
-rng(void)
-{
-	rng_state ^= rng_state >> 12;
-	rng_state ^= rng_state << 25;
-	rng_state ^= rng_state >> 27;
-	return rng_state * 0x2545F4914F6CDD1DULL;
-}
 
 /** a random number in [lo, hi] */
 static size_t
@@ -262,24 +250,6 @@ compare_double(const void* a, const void* b)
 	return x < y ? -1 : x > y;
 }
 
-/** convert a dotted name to wire format; return its length */
-static size_t
-to_wire(const char* name, uint8_t* wire)
-{
-	size_t pos = 0;
-	while(*name) {
-		size_t n = strcspn(name, ".");
-		wire[pos] = (uint8_t)n;
-		memcpy(wire + pos + 1, name, n);
-		pos += n + 1;
-		name += n;
-		if(*name == '.')
-			name++;
-	}
-	wire[pos++] = 0;
-	return pos;
-}
-
 /**
  * Make the lookup workload: a quarter listed names, a quarter names below
  * listed names, half unlisted names, all in one wire-format buffer.
@@ -292,7 +262,7 @@ make_queries(const struct bench_opts* opts, size_t** offsets)
 {
 	uint8_t* buf = (uint8_t*)malloc(opts->num_lookups * WIRE_MAX);
 	char line[1024], name[1100];
-	size_t i, pos = 0;
+	size_t i, len, pos = 0;
 	FILE* in = fopen(opts->file, "r");
 	*offsets = (size_t*)malloc((opts->num_lookups + 1) * sizeof(size_t));
 	if(!buf || !*offsets || !in) {
@@ -318,7 +288,13 @@ make_queries(const struct bench_opts* opts, size_t** offsets)
 		if(name[0] == 0 || strlen(name) > 250)
 			random_name(name);
 		(*offsets)[i] = pos;
-		pos += to_wire(name, buf + pos);
+		/* a line with an empty or overlong label is no name either */
+		len = name_to_wire(name, buf + pos, WIRE_MAX);
+		if(len == 0) {
+			random_name(name);
+			len = name_to_wire(name, buf + pos, WIRE_MAX);
+		}
+		pos += len;
 	}
 	(*offsets)[i] = pos;
 	fclose(in);

@@ -42,6 +42,8 @@ set -u
 
 BENCH_SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 TOP=$(cd "$BENCH_SRC/.." && pwd)
+# stop_pid and ub_server_basics, shared with the e2e tests
+. "$TOP/test/e2e/common.sh"
 BUILD=${VPNDNS_BUILDDIR:-$TOP}
 UNBOUND=${UNBOUND:-$BUILD/unbound/unbound}
 UBDIR=$(dirname "$UNBOUND")
@@ -122,33 +124,33 @@ fi
 
 ## ---- settings -------------------------------------------------------------
 
-if [[ $MODE == smoke ]]; then
-	RUNS=${RUNS:-1}
-	DURATION=${DURATION:-1}
-	NHIT=200              # cached names
-	NBLOCK=20000          # blocklist names
-	NBSAMPLE=2000         # blocked names queried
-	RATE_HIT=3000 RATE_MISS=1500 RATE_BLOCK=3000 RATE_MIX=3000
-	CG_SMALL=20 CG_BIG=120
-	SYSTEMS="stock vpndns2 reflect"
-	WORKLOADS="hit block mix miss"
-	DAEMON_LOAD_REPS=1
-	UP_LIFETIME=120
-	CG_VARIANTS="vpndns"
-else
-	RUNS=${RUNS:-3}
-	DURATION=${DURATION:-5}
-	NHIT=1000
-	NBLOCK=1000000
-	NBSAMPLE=50000
-	RATE_HIT=15000 RATE_MISS=5000 RATE_BLOCK=15000 RATE_MIX=10000
-	CG_SMALL=200 CG_BIG=2200
-	SYSTEMS="stock vpndns2 vpndns3 reflect dnsdist kresd"
-	WORKLOADS="hit block mix miss"
-	DAEMON_LOAD_REPS=3
-	UP_LIFETIME=1500
-	CG_VARIANTS="stock vpndns vpndns-nolist"
-fi
+# every setting's smoke and full value side by side; RUNS and DURATION
+# only where no option gave them
+while IFS='|' read -r var smoke full; do
+	[[ $MODE == smoke ]] && printf -v "$var" '%s' "$smoke" ||
+		printf -v "$var" '%s' "$full"
+done <<'EOF'
+DEF_RUNS|1|3
+DEF_DURATION|1|5
+NHIT|200|1000
+NBLOCK|20000|1000000
+NBSAMPLE|2000|50000
+RATE_HIT|3000|15000
+RATE_MISS|1500|5000
+RATE_BLOCK|3000|15000
+RATE_MIX|3000|10000
+CG_SMALL|20|200
+CG_BIG|120|2200
+SYSTEMS|stock vpndns2 reflect|stock vpndns2 vpndns3 reflect dnsdist kresd
+WORKLOADS|hit block mix miss|hit block mix miss
+DAEMON_LOAD_REPS|1|3
+UP_LIFETIME|120|1500
+CG_VARIANTS|vpndns|stock vpndns vpndns-nolist
+EOF
+# NHIT: cached names; NBLOCK: blocklist names; NBSAMPLE: blocked names
+# queried
+RUNS=${RUNS:-$DEF_RUNS}
+DURATION=${DURATION:-$DEF_DURATION}
 SYSTEMS=${BENCH_SYSTEMS:-$SYSTEMS}
 CG_VARIANTS=${BENCH_CG_VARIANTS:-$CG_VARIANTS}
 [[ $OTHERS == 1 ]] || SYSTEMS=$(echo "$SYSTEMS" | sed 's/dnsdist//;s/kresd//')
@@ -198,19 +200,12 @@ check() { # check DESCRIPTION CONDITION-COMMAND...
 
 note() { NOTES+=("$*"); log "note: $*"; }
 
-# stop one process by PID: TERM, then KILL after 10 s
+# stop one process by PID: TERM, then KILL after 10 s (a daemon under
+# load may take a while to drain), and forget it
 kill_pid() {
-	local pid=$1 i
+	local pid=$1
 	[[ -n $pid ]] || return 0
-	if kill -0 "$pid" 2>/dev/null; then
-		kill -TERM "$pid" 2>/dev/null
-		for ((i = 0; i < 100; i++)); do
-			kill -0 "$pid" 2>/dev/null || break
-			sleep 0.1
-		done
-		kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null
-	fi
-	wait "$pid" 2>/dev/null
+	stop_pid "$pid" 100
 	local keep=() p
 	for p in "${PIDS[@]}"; do [[ $p == "$pid" ]] || keep+=("$p"); done
 	PIDS=("${keep[@]}")
@@ -296,24 +291,9 @@ upstream_count() {
 ## ---- configurations -----------------------------------------------------------
 
 ub_server_common() { # ub_server_common DIR
-	cat <<EOF
-server:
-	interface: $SRV_ADDR@$SRV_PORT
-	port: $SRV_PORT
-	do-not-query-localhost: no
-	username: ""
-	chroot: ""
-	directory: "$1"
-	pidfile: ""
-	use-syslog: no
-	logfile: ""
-	verbosity: 1
-	num-threads: 1
-	ede: yes
-	access-control: 127.0.0.0/8 allow
-	so-rcvbuf: 8m
-	so-sndbuf: 8m
-EOF
+	printf 'server:\n\tinterface: %s\n\tport: %s\n' "$SRV_ADDR@$SRV_PORT" "$SRV_PORT"
+	ub_server_basics "$1"
+	printf '\t%s\n' 'so-rcvbuf: 8m' 'so-sndbuf: 8m'
 }
 
 # write_system_conf SYSTEM DIR [nolist]: the server's configuration in DIR

@@ -65,55 +65,53 @@ run_replay() {
 	add $p $f replay
 }
 
+# run_counted NAME SHOWN PREFIX CMD...: run a suite that ends with a line
+# "PREFIX N passed, N failed"; show its last SHOWN lines (+1: all) and
+# account the last such line.  With an empty PREFIX the summary must be the very last
+# line, so a suite that dies before printing one counts as failed.
+run_counted() {
+	local name=$1 shown=$2 prefix=$3 out line p f
+	shift 3
+	out=$("$@" 2>&1)
+	echo "$out" | tail -n "$shown"
+	if [ -n "$prefix" ]; then
+		line=$(echo "$out" | sed -n "s/^$prefix//p" | tail -n 1)
+	else
+		line=$(echo "$out" | tail -n 1)
+	fi
+	p=$(echo "$line" | sed -n 's/^\([0-9]*\) passed.*/\1/p')
+	f=$(echo "$line" | sed -n 's/.* \([0-9]*\) failed.*/\1/p')
+	add "${p:-0}" "${f:-1}" "$name"
+}
+
 run_e2e() {
-	local out p f
-	out=$(VPNDNS_BUILDDIR=$build bash "$src/test/e2e/run.sh" 2>&1)
-	echo "$out"
-	p=$(echo "$out" | tail -n 1 | sed -n 's/^\([0-9]*\) passed.*/\1/p')
-	f=$(echo "$out" | tail -n 1 | sed -n 's/.* \([0-9]*\) failed.*/\1/p')
-	add "${p:-0}" "${f:-1}" e2e
+	run_counted e2e +1 "" env VPNDNS_BUILDDIR="$build" \
+		bash "$src/test/e2e/run.sh"
 }
 
 # packaging: the FreeBSD stage and manifest, rc.d and systemd files, man
 # pages, the migration converter
 run_pkg() {
-	local out p f
-	out=$(VPNDNS_BUILDDIR=$build bash "$src/test/pkg/run.sh" 2>&1)
-	echo "$out" | tail -n 15
-	p=$(echo "$out" | tail -n 1 | sed -n 's/^\([0-9]*\) passed.*/\1/p')
-	f=$(echo "$out" | tail -n 1 | sed -n 's/.* \([0-9]*\) failed.*/\1/p')
-	add "${p:-0}" "${f:-1}" pkg
+	run_counted pkg 15 "" env VPNDNS_BUILDDIR="$build" \
+		bash "$src/test/pkg/run.sh"
 }
 
 # the benchmark harness in its smoke mode, so it can't rot
 run_bench() {
-	local out p f
-	out=$(VPNDNS_BUILDDIR=$build bash "$src/bench/run.sh" --smoke 2>&1)
-	echo "$out" | tail -n 6
-	p=$(echo "$out" | sed -n 's/^smoke: \([0-9]*\) passed.*/\1/p' | tail -n 1)
-	f=$(echo "$out" | sed -n 's/^smoke: .* \([0-9]*\) failed.*/\1/p' | tail -n 1)
-	add "${p:-0}" "${f:-1}" bench
+	run_counted bench 6 "smoke: " env VPNDNS_BUILDDIR="$build" \
+		bash "$src/bench/run.sh" --smoke
 }
 
 # the whole suite again on an ASan+UBSan build (test/sanitize.sh; TSan and
 # valgrind runs are `make sanitize-tsan` and `make sanitize-valgrind`)
 run_asan() {
-	local out p f
-	out=$(VPNDNS_SRCDIR=$src VPNDNS_BUILDDIR=$build bash "$src/test/sanitize.sh" asan 2>&1)
-	echo "$out" | tail -n 12
-	p=$(echo "$out" | tail -n 1 | sed -n 's/^\([0-9]*\) passed.*/\1/p')
-	f=$(echo "$out" | tail -n 1 | sed -n 's/.* \([0-9]*\) failed.*/\1/p')
-	add "${p:-0}" "${f:-1}" asan
+	run_counted asan 12 "" env VPNDNS_SRCDIR="$src" \
+		VPNDNS_BUILDDIR="$build" bash "$src/test/sanitize.sh" asan
 }
 
 # fuzzing: each target for a short bounded time (FUZZ_SECONDS each)
 run_fuzz() {
-	local out p f
-	out=$(bash "$src/test/fuzz/run.sh" "${FUZZ_SECONDS:-15}" 2>&1)
-	echo "$out" | tail -n 8
-	p=$(echo "$out" | tail -n 1 | sed -n 's/^\([0-9]*\) passed.*/\1/p')
-	f=$(echo "$out" | tail -n 1 | sed -n 's/.* \([0-9]*\) failed.*/\1/p')
-	add "${p:-0}" "${f:-1}" fuzz
+	run_counted fuzz 8 "" bash "$src/test/fuzz/run.sh" "${FUZZ_SECONDS:-15}"
 }
 
 # Unbound's unittest and all testdata/*.rpl on the patched build

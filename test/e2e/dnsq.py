@@ -142,25 +142,45 @@ def one_query(args):
     return 0
 
 
-def burst(args):
-    """N identical queries from each source, all in flight at once."""
+def a_records(r):
+    """The set of A record addresses in a reply's answer section."""
+    got = set()
+    for rrset in r.answer:
+        if rrset.rdtype == dns.rdatatype.A:
+            got.update(rd.to_text() for rd in rrset)
+    return got
+
+
+def parse_specs(items):
+    """SRC=EXPECT arguments as (src, set of expected A addresses)."""
     specs = []
-    for item in args.burst:
+    for item in items:
         src, _, expect = item.partition("=")
         specs.append((src, set(expect.split(",")) if expect else set()))
+    return specs
+
+
+def burst_run(server, port, specs, count, timeout, query, keys, classify):
+    """COUNT queries from each source of SPECS, all in flight at once.
+
+    query() builds one query message; classify(src, expect, reply)
+    names the counter of KEYS a reply goes to (reply is None when it does
+    not parse).  Returns the per-source counters, each with sent,
+    answered, KEYS, idbad and noreply, and the time the sends took in ms.
+    """
+    keys = ("sent", "answered") + tuple(keys) + ("idbad", "noreply")
     sel = selectors.DefaultSelector()
-    stats = {src: dict(sent=0, answered=0, right=0, wrong=0, idbad=0,
-                       noreply=0) for src, _ in specs}
+    stats = {src: dict.fromkeys(keys, 0) for src, _ in specs}
     socks = []
     # build every socket and query first, then send them back to back,
     # interleaving the sources, so the bursts really overlap
-    for i in range(args.count):
+    for _ in range(count):
         for src, expect in specs:
-            s = socket.socket(family(args.server), socket.SOCK_DGRAM)
+            s = socket.socket(family(server), socket.SOCK_DGRAM)
             s.bind(sockaddr(src, 0))
-            s.connect(sockaddr(args.server, args.port))
+            s.connect(sockaddr(server, port))
             s.setblocking(False)
-            q = make_query(args.name, args.type)
+            q = query()
             socks.append((s, src, expect, q, q.to_wire()))
     t_first = time.monotonic()
     for s, src, expect, q, wire in socks:
@@ -172,7 +192,7 @@ def burst(args):
         sel.register(s, selectors.EVENT_READ, (src, expect, q))
     span_ms = (time.monotonic() - t_first) * 1000.0
     pending = len(socks)
-    deadline = time.monotonic() + args.timeout
+    deadline = time.monotonic() + timeout
     while pending and time.monotonic() < deadline:
         for key, _ in sel.select(timeout=max(0.0, deadline - time.monotonic())):
             src, expect, q = key.data
@@ -186,42 +206,64 @@ def burst(args):
             st["answered"] += 1
             try:
                 r = dns.message.from_wire(wire)
-            except Exception:
-                st["wrong"] += 1
+            except Exception:  # a broken reply is a result, not a crash
+                st[classify(src, expect, None)] += 1
                 continue
             if r.id != q.id:
                 st["idbad"] += 1
-            got = set()
-            for rrset in r.answer:
-                if rrset.rdtype == dns.rdatatype.A:
-                    got.update(rd.to_text() for rd in rrset)
-            if r.rcode() == dns.rcode.NOERROR and got == expect:
-                st["right"] += 1
-            else:
-                st["wrong"] += 1
+            st[classify(src, expect, r)] += 1
     for s, *_ in socks:
         s.close()
-    total = dict(sent=0, answered=0, right=0, wrong=0, idbad=0, noreply=0)
-    for src, _ in specs:
-        st = stats[src]
+    for st in stats.values():
         st["noreply"] = st["sent"] - st["answered"]
-        for k in total:
+    return stats, span_ms
+
+
+def burst_print(stats, span_ms, extra=lambda src: ""):
+    """One line per source (with extra(src) appended) and a total line."""
+    total = None
+    for src, st in stats.items():
+        if total is None:
+            total = dict.fromkeys(st, 0)
+        for k in st:
             total[k] += st[k]
-        print("src=%s %s" % (src, " ".join("%s=%d" % kv for kv in st.items())))
+        print("src=%s %s%s" % (src, " ".join("%s=%d" % kv for kv in st.items()),
+                               extra(src)))
     print("total %s send_span_ms=%d" % (" ".join("%s=%d" % kv for kv in total.items()),
                                         int(span_ms + 0.999)))
+
+
+def burst(args):
+    """N identical queries from each source, all in flight at once."""
+    def classify(src, expect, r):
+        if r is not None and r.rcode() == dns.rcode.NOERROR and a_records(r) == expect:
+            return "right"
+        return "wrong"
+    stats, span_ms = burst_run(args.server, args.port, parse_specs(args.burst),
+                               args.count, args.timeout,
+                               lambda: make_query(args.name, args.type),
+                               ("right", "wrong"), classify)
+    burst_print(stats, span_ms)
     return 0
 
 
-def main():
-    p = argparse.ArgumentParser(description=__doc__,
+def client_args(doc, timeout):
+    """An argument parser with the options of every query client here:
+    the server, its port and the reply timeout in seconds (default
+    TIMEOUT); DOC, the script's docstring, is its help."""
+    p = argparse.ArgumentParser(description=doc,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--server", default="127.0.0.1")
     p.add_argument("--port", type=int, required=True)
+    p.add_argument("--timeout", type=float, default=timeout)
+    return p
+
+
+def main():
+    p = client_args(__doc__, 2.0)
     p.add_argument("--src", help="source address to bind")
     p.add_argument("--tcp", action="store_true")
     p.add_argument("--proxy-src", help="PROXYv2 claimed source addr[#port]")
-    p.add_argument("--timeout", type=float, default=2.0)
     p.add_argument("--burst", nargs="+", metavar="SRC=EXPECT")
     p.add_argument("--count", type=int, default=200)
     p.add_argument("name")

@@ -44,6 +44,8 @@ import dns.rdataclass
 import dns.rdatatype
 import dns.rrset
 
+import pidfile
+
 MODES = ("normal", "silent", "servfail", "refused", "formerr", "truncate",
          "garbage", "wrongid")
 MAX_CNAME_CHAIN = 8
@@ -78,6 +80,43 @@ def parse_from(mode):
     return (addr, port) if port <= 65535 else None
 
 
+def zone_records(path, comment_marks, default_ttl):
+    """Yield (lineno, line, tokens, i, ttl) for every record line of the
+    zone file PATH: blank lines and lines starting with one of
+    COMMENT_MARKS skipped, the optional TTL (else DEFAULT_TTL) and class
+    IN read, so tokens[i] is the type."""
+    with open(path, encoding="utf-8") as fh:
+        for lineno, raw in enumerate(fh, 1):
+            line = raw.strip()
+            if not line or line.startswith(comment_marks):
+                continue
+            tok = line.split()
+            i, ttl = 1, default_ttl
+            if i < len(tok) and tok[i].isdigit():
+                ttl, i = int(tok[i]), i + 1
+            if i < len(tok) and tok[i].upper() == "IN":
+                i += 1
+            yield lineno, line, tok, i, ttl
+
+
+def record_rrset(path, lineno, name, ttl, rtype, rdata):
+    """The rrset of one zone file line; a bad line ends the server with
+    its file and line, as a fake that serves the wrong data would only
+    make a test fail later and further from the cause."""
+    try:
+        return dns.rrset.from_text(name, ttl, "IN", rtype, rdata)
+    except (dns.exception.DNSException, ValueError) as exc:
+        sys.exit("%s:%d: %s" % (path, lineno, exc))
+
+
+def merge_rrset(table, key, rrset):
+    """Add RRSET to TABLE[KEY], or make it the entry."""
+    if key in table:
+        table[key].union_update(rrset)
+    else:
+        table[key] = rrset
+
+
 def load_zone(path):
     """Parse 'name [TTL] [IN] TYPE rdata' lines into {name: {rdtype: rrset}}.
 
@@ -85,36 +124,20 @@ def load_zone(path):
     server answers NXDOMAIN with that TTL on the SOA (the negative TTL).
     """
     zone = {}
-    with open(path, encoding="utf-8") as fh:
-        for lineno, raw in enumerate(fh, 1):
-            line = raw.strip()
-            if not line or line.startswith(";") or line.startswith("#"):
-                continue
-            tok = line.split()
-            name = dns.name.from_text(tok[0])
-            i, ttl = 1, 300
-            if i < len(tok) and tok[i].isdigit():
-                ttl, i = int(tok[i]), i + 1
-            if i < len(tok) and tok[i].upper() == "IN":
-                i += 1
-            if i >= len(tok):
-                sys.exit("%s:%d: missing type" % (path, lineno))
-            rtype = tok[i].upper()
-            if rtype == NXDOMAIN_MARK:
-                zone[name] = ttl
-                continue
-            rdata = line.split(None, i + 1)[i + 1] if len(tok) > i + 1 else ""
-            try:
-                rrset = dns.rrset.from_text(name, ttl, "IN", rtype, rdata)
-            except (dns.exception.DNSException, ValueError) as exc:
-                sys.exit("%s:%d: %s" % (path, lineno, exc))
-            types = zone.setdefault(name, {})
-            if isinstance(types, int):
-                sys.exit("%s:%d: %s is also NXDOMAIN" % (path, lineno, name))
-            if rrset.rdtype in types:
-                types[rrset.rdtype].union_update(rrset)
-            else:
-                types[rrset.rdtype] = rrset
+    for lineno, line, tok, i, ttl in zone_records(path, (";", "#"), 300):
+        name = dns.name.from_text(tok[0])
+        if i >= len(tok):
+            sys.exit("%s:%d: missing type" % (path, lineno))
+        rtype = tok[i].upper()
+        if rtype == NXDOMAIN_MARK:
+            zone[name] = ttl
+            continue
+        rdata = line.split(None, i + 1)[i + 1] if len(tok) > i + 1 else ""
+        rrset = record_rrset(path, lineno, name, ttl, rtype, rdata)
+        types = zone.setdefault(name, {})
+        if isinstance(types, int):
+            sys.exit("%s:%d: %s is also NXDOMAIN" % (path, lineno, name))
+        merge_rrset(types, rrset.rdtype, rrset)
     return zone
 
 
@@ -122,32 +145,15 @@ def load_signed_zone(path):
     """Parse a signed zone, 'name TTL [IN] TYPE rdata' per line (comments
     allowed), into ({name: {rdtype: rrset}}, {(name, covered): rrsig})."""
     zone, sigs = {}, {}
-    with open(path, encoding="utf-8") as fh:
-        for lineno, raw in enumerate(fh, 1):
-            line = raw.strip()
-            if not line or line.startswith(";") or line.startswith("$"):
-                continue
-            tok = line.split()
-            i, ttl = 1, 3600
-            if i < len(tok) and tok[i].isdigit():
-                ttl, i = int(tok[i]), i + 1
-            if i < len(tok) and tok[i].upper() == "IN":
-                i += 1
-            if len(tok) <= i + 1:
-                sys.exit("%s:%d: missing type or data" % (path, lineno))
-            try:
-                rrset = dns.rrset.from_text(tok[0], ttl, "IN", tok[i],
-                                            line.split(None, i + 1)[i + 1])
-            except (dns.exception.DNSException, ValueError) as exc:
-                sys.exit("%s:%d: %s" % (path, lineno, exc))
-            if rrset.rdtype == dns.rdatatype.RRSIG:
-                key, table = (rrset.name, rrset.covers), sigs
-            else:
-                key, table = rrset.rdtype, zone.setdefault(rrset.name, {})
-            if key in table:
-                table[key].union_update(rrset)
-            else:
-                table[key] = rrset
+    for lineno, line, tok, i, ttl in zone_records(path, (";", "$"), 3600):
+        if len(tok) <= i + 1:
+            sys.exit("%s:%d: missing type or data" % (path, lineno))
+        rrset = record_rrset(path, lineno, tok[0], ttl, tok[i],
+                             line.split(None, i + 1)[i + 1])
+        if rrset.rdtype == dns.rdatatype.RRSIG:
+            merge_rrset(sigs, (rrset.name, rrset.covers), rrset)
+        else:
+            merge_rrset(zone.setdefault(rrset.name, {}), rrset.rdtype, rrset)
     return zone, sigs
 
 
@@ -453,22 +459,14 @@ async def main(args):
     # Quiet: a client closing mid-answer is not worth a traceback.
     loop.set_exception_handler(lambda _loop, _ctx: None)
 
-    if args.pidfile:
-        tmp = args.pidfile + ".tmp"
-        with open(tmp, "w", encoding="utf-8") as fh:
-            fh.write("%d\n" % os.getpid())
-        os.rename(tmp, args.pidfile)  # atomic: waiters never see it empty
+    pidfile.write(args.pidfile)
 
     await stop.wait()
     transport.close()
     tcp.close()
     if tls:
         tls.close()
-    if args.pidfile:
-        try:
-            os.unlink(args.pidfile)
-        except OSError:
-            pass
+    pidfile.remove(args.pidfile)
 
 
 def parse_args(argv=None):

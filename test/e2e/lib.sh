@@ -49,25 +49,15 @@ UB_PID=""
 UB_CONF=""
 UB_LOG="$E2E_TMP/unbound.log"
 
-# Stop one process politely, then forcefully; bounded to ~5 s.
-_e2e_kill_pid() {
-	local pid=$1 i
-	kill -0 "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null; return 0; }
-	kill -TERM "$pid" 2>/dev/null
-	for ((i = 0; i < 50; i++)); do
-		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.1
-	done
-	kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null
-	wait "$pid" 2>/dev/null
-	return 0
-}
+# stop_pid (TERM, then KILL, bounded to ~5 s) and ub_server_basics,
+# shared with the benchmark
+. "$E2E_DIR/common.sh"
 
 # EXIT trap: never leave processes or temp dirs behind, even on a crash.
 _e2e_cleanup() {
 	local pid
 	for pid in "${E2E_PIDS[@]}"; do
-		_e2e_kill_pid "$pid"
+		stop_pid "$pid"
 	done
 	E2E_PIDS=()
 	if [[ ${E2E_KEEP:-0} == 1 ]]; then
@@ -126,7 +116,7 @@ fake_start() {
 	done
 	echo "fake_start $name ($addr#$port) failed:" >&2
 	cat "$E2E_TMP/$name.err" >&2
-	_e2e_kill_pid "$pid"
+	stop_pid "$pid"
 	_e2e_forget_pid "$pid"
 	unset "FAKE_PID[$name]"
 	return 1
@@ -136,7 +126,7 @@ fake_start() {
 fake_stop() {
 	local pid=${FAKE_PID[$1]:-}
 	[[ -n $pid ]] || return 0
-	_e2e_kill_pid "$pid"
+	stop_pid "$pid"
 	_e2e_forget_pid "$pid"
 	unset "FAKE_PID[$1]"
 }
@@ -171,6 +161,18 @@ fake_log_names() {
 	local f="$E2E_TMP/$1.log"
 	[[ -f $f ]] || { echo 0; return 0; }
 	grep -oE -- "$2" "$f" | sort -u | wc -l
+}
+
+# fake_counts ERE [NAME...]: "fa=1 fb=0 ..." how many queries matching ERE
+# each fake (default: those of ALL_FAKES) received, in that order
+fake_counts() {
+	local ere=$1 f out=""
+	shift
+	(($# > 0)) || set -- "${ALL_FAKES[@]}"
+	for f in "$@"; do
+		out+="$f=$(fake_log_count "$f" "$ere") "
+	done
+	echo "${out% }"
 }
 
 fake_log_clear() {
@@ -212,17 +214,7 @@ write_unbound_conf() {
 		echo "	interface: 127.0.0.1@$UB_PORT"
 		_e2e_have_ipv6 && echo "	interface: ::1@$UB_PORT"
 		echo "	port: $UB_PORT"
-		echo "	do-not-query-localhost: no"
-		echo "	username: \"\""
-		echo "	chroot: \"\""
-		echo "	directory: \"$E2E_TMP\""
-		echo "	pidfile: \"\""
-		echo "	use-syslog: no"
-		echo "	logfile: \"\""
-		echo "	verbosity: ${E2E_VERBOSITY:-1}"
-		echo "	num-threads: 1"
-		echo "	ede: yes"
-		echo "	access-control: 127.0.0.0/8 allow"
+		ub_server_basics "$E2E_TMP" "${E2E_VERBOSITY:-1}"
 		echo "	access-control: ::1 allow"
 		[[ $# -gt 0 ]] && printf '%s\n' "$@"
 	} >"$file"
@@ -261,7 +253,7 @@ unbound_start() {
 # unbound_stop: stop the unbound started by unbound_start, by its PID.
 unbound_stop() {
 	[[ -n $UB_PID ]] || return 0
-	_e2e_kill_pid "$UB_PID"
+	stop_pid "$UB_PID"
 	_e2e_forget_pid "$UB_PID"
 	UB_PID=""
 }

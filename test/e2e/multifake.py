@@ -15,13 +15,14 @@ Stops on SIGTERM or SIGINT.
 
 import argparse
 import ipaddress
-import os
 import selectors
 import signal
 import socket
 import struct
 import sys
 import time
+
+import pidfile
 
 TYPES = {1: "A", 28: "AAAA", 16: "TXT", 6: "SOA", 2: "NS"}
 
@@ -105,11 +106,7 @@ def main():
     stop = []
     signal.signal(signal.SIGTERM, lambda *_: stop.append(1))
     signal.signal(signal.SIGINT, lambda *_: stop.append(1))
-    if args.pidfile:
-        tmp = args.pidfile + ".tmp"
-        with open(tmp, "w", encoding="utf-8") as fh:
-            fh.write("%d\n" % os.getpid())
-        os.rename(tmp, args.pidfile)
+    pidfile.write(args.pidfile)
 
     while not stop:
         try:
@@ -138,11 +135,7 @@ def main():
             logfh.flush()  # after each batch: the log is current when idle
     for s in socks:
         s.close()
-    if args.pidfile:
-        try:
-            os.unlink(args.pidfile)
-        except OSError:
-            pass
+    pidfile.remove(args.pidfile)
     return 0
 
 

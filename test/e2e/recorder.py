@@ -25,7 +25,6 @@ load.  Output, one line per source and a total:
 no outstanding query.  --log writes one line per query.
 """
 
-import argparse
 import random
 import selectors
 import socket
@@ -36,6 +35,8 @@ import dns.edns
 import dns.message
 import dns.rcode
 import dns.rdatatype
+
+import dnsq  # the query clients' common options
 
 
 class Source:
@@ -93,14 +94,10 @@ def classify(src, reply, logf, name, lat_ms):
 
 
 def main():
-    p = argparse.ArgumentParser(description=__doc__,
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--server", default="127.0.0.1")
-    p.add_argument("--port", type=int, required=True)
+    p = dnsq.client_args(__doc__, 3.0)
     p.add_argument("--duration", type=float, default=5.0)
     p.add_argument("--rate", type=float, default=20.0,
                    help="queries per second per source")
-    p.add_argument("--timeout", type=float, default=3.0)
     p.add_argument("--pool", type=int, default=0)
     p.add_argument("--suffix", default="rec.example")
     p.add_argument("--log")

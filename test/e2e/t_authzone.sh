@@ -6,7 +6,6 @@
 # With for-downstream: yes (the default), the worker answers every
 # client from the zone before vpndns sees the query, whatever its view,
 # and nothing is sent upstream.
-. "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/vpnlib.sh"
 
 UB_PORT=5830

@@ -73,19 +73,7 @@ dropped() { uctl stats_noreset | sed -n 's/^total\.requestlist\.exceeded=//p'; }
 kdrops() {
 	awk -v p="$(printf '0100007F:%04X' "$UB_PORT")" '$2 == p { n += $NF } END { print n + 0 }' /proc/net/udp
 }
-# instrumented: unbound runs under a sanitizer or valgrind, where RSS is
-# mostly shadow memory and quarantine; the memory numbers are then
-# reported but the RSS bounds are not checked
-instrumented() {
-	[[ -n ${ASAN_OPTIONS:-}${TSAN_OPTIONS:-} ]] && return 0
-	[[ $(head -c 2 "$UNBOUND" 2>/dev/null) == '#!' ]] && return 0 # a wrapper
-	ldd "$UNBOUND" 2>/dev/null | grep -qE 'lib[at]san'
-}
-rss_kb() { sed -n 's/^VmRSS:[[:space:]]*\([0-9]*\) kB/\1/p' "/proc/$UB_PID/status"; }
 mod_mem() { uctl stats_noreset | sed -n 's/^mem\.mod\.vpndns=//p'; }
-reload_idle() {
-	wait_until 10 sh -c "'$UNBOUND_CONTROL' -c '$UB_CONF' vpndns_status | grep -q '^reload=idle'"
-}
 
 # settle: the configuration of the file, one query per client, every
 # view's cache emptied, then a list reload (which returns freed memory

@@ -19,12 +19,7 @@ FB=127.0.0.3   # view B: answers 192.0.2.3 after 500 ms
 fake_start fa "$FA" "$FAKE_PORT" --mode slow:500 || exit 1
 fake_start fb "$FB" "$FAKE_PORT" --mode slow:500 || exit 1
 
-write_vpndns_conf "$E2E_TMP/vpndns.conf" \
-	"view: A $FA@$FAKE_PORT" \
-	"view: B $FB@$FAKE_PORT" \
-	'client: 127.0.0.10/32 A' \
-	'client: 127.0.0.11/32 B' \
-	'default: refuse'
+write_two_views_conf "$E2E_TMP/vpndns.conf"
 write_vpndns_unbound_conf "$E2E_TMP/ub.conf" "$E2E_TMP/vpndns.conf" \
 	'	so-rcvbuf: 4m' \
 	'	num-queries-per-thread: 2048' \

@@ -36,13 +36,7 @@ if ! have_testhooks; then
 fi
 
 # "fa=0 fb=0 fdf=0" for the queries matching ERE
-counts() {
-	local f out=""
-	for f in "${ALL_FAKES[@]}"; do
-		out+="$f=$(fake_log_count "$f" "$1") "
-	done
-	echo "${out% }"
-}
+counts() { fake_counts "$1"; }
 
 # status and EDE of a pq result, "NXDOMAIN ede=15"
 se() { echo "$(r_status "$1") ede=$(r_ede "$1")"; }

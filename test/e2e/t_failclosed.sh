@@ -43,13 +43,7 @@ write_vpndns_unbound_conf "$E2E_TMP/ub.conf" "$E2E_TMP/vpndns.conf" \
 unbound_start "$E2E_TMP/ub.conf" || exit 1
 
 # "fglob=0 fdef=0 ..." for the queries matching ERE
-counts() {
-	local f out=""
-	for f in "${ALL_FAKES[@]}"; do
-		out+="$f=$(fake_log_count "$f" "$1") "
-	done
-	echo "${out% }"
-}
+counts() { fake_counts "$1"; }
 
 assert_eq "healthy view answers before the failures" 192.0.2.4 "$(q 127.0.0.11 before.ok.example)"
 assert_eq "default view answers an unmatched client" 192.0.2.3 "$(q 127.0.1.1 dflt.ok.example)"

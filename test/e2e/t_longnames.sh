@@ -8,7 +8,6 @@
 # Unbound's dname_str(): on 1.17 the 255-byte name gets through to the
 # forwarder (1.26's dname_str writes every label of a legal name), and on
 # both a control byte becomes an ambiguous '?'.
-. "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/vpnlib.sh"
 
 UB_PORT=5800

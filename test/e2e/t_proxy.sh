@@ -17,12 +17,7 @@ FB=127.0.0.3   # view B (client 127.0.0.11): 192.0.2.3
 fake_start fa "$FA" "$FAKE_PORT" || exit 1
 fake_start fb "$FB" "$FAKE_PORT" || exit 1
 
-write_vpndns_conf "$E2E_TMP/vpndns.conf" \
-	"view: A $FA@$FAKE_PORT" \
-	"view: B $FB@$FAKE_PORT" \
-	'client: 127.0.0.10/32 A' \
-	'client: 127.0.0.11/32 B' \
-	'default: refuse'
+write_two_views_conf "$E2E_TMP/vpndns.conf"
 write_vpndns_unbound_conf "$E2E_TMP/ub.conf" "$E2E_TMP/vpndns.conf" \
 	"	interface: 127.0.0.1@$PROXY_PORT" \
 	"	proxy-protocol-port: $PROXY_PORT"

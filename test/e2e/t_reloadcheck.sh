@@ -24,33 +24,23 @@ for f in fa:$FA fb:$FB fb2:$FB2 fc:$FC fd:$FD; do
 done
 printf 'g1.example\ng2.example\n' > "$E2E_TMP/global.txt"
 echo "a1.example" > "$E2E_TMP/alist.txt"
-write_conf() { # the current or the changed configuration
-	if [[ $1 == old ]]; then
-		cat <<CONF
-view: a $FA@$FP
-view: b $FB@$FP
-view: c $FC@$FP
-client: $A/32 a
-client: $B/32 b
-client: $C/32 c
-default: refuse
-blocklist: $E2E_TMP/global.txt
-view-blocklist: a $E2E_TMP/alist.txt
-CONF
-	else
-		cat <<CONF
-view: a $FA@$FP
-view: b $FB2@$FP
-view: d $FD@$FP
-client: $A/32 a
-client: $B/32 b
-client: $C/32 d
-client: $N/32 d
-default: refuse
-blocklist: $E2E_TMP/global.txt
-view-blocklist: a $E2E_TMP/alist.txt
-CONF
+write_conf() { # the current or the changed configuration: view b moves
+	# to another server, view c gives way to d, and N becomes a client
+	local b=$FB v=c vs=$FC extra=""
+	if [[ $1 != old ]]; then
+		b=$FB2 v=d vs=$FD extra="client: $N/32 d"$'\n'
 	fi
+	cat <<CONF
+view: a $FA@$FP
+view: b $b@$FP
+view: $v $vs@$FP
+client: $A/32 a
+client: $B/32 b
+client: $C/32 $v
+${extra}default: refuse
+blocklist: $E2E_TMP/global.txt
+view-blocklist: a $E2E_TMP/alist.txt
+CONF
 }
 write_conf old > "$E2E_TMP/vpndns.conf"
 write_vpndns_unbound_conf "$E2E_TMP/ub.conf" "$E2E_TMP/vpndns.conf"

@@ -54,19 +54,7 @@ write_vpndns_unbound_conf "$E2E_TMP/ub.conf" "$E2E_TMP/vpndns.conf" \
 	"	access-control: ${CLIENTS[11]}/32 allow_snoop"
 unbound_start "$E2E_TMP/ub.conf" || exit 1
 
-# instrumented: unbound runs under a sanitizer or valgrind, where RSS is
-# mostly shadow memory and quarantine; the memory numbers are then
-# reported but the RSS bounds are not checked
-instrumented() {
-	[[ -n ${ASAN_OPTIONS:-}${TSAN_OPTIONS:-} ]] && return 0
-	[[ $(head -c 2 "$UNBOUND" 2>/dev/null) == '#!' ]] && return 0 # a wrapper
-	ldd "$UNBOUND" 2>/dev/null | grep -qE 'lib[at]san'
-}
-rss_kb() { sed -n 's/^VmRSS:[[:space:]]*\([0-9]*\) kB/\1/p' "/proc/$UB_PID/status"; }
 stat_of() { uctl stats_noreset | sed -n "s/^$1=//p"; }
-reload_idle() {
-	wait_until 10 sh -c "'$UNBOUND_CONTROL' -c '$UB_CONF' vpndns_status | grep -q '^reload=idle'"
-}
 # trim: a list reload keeps the views and ends with malloc_trim, so RSS
 # shows memory in use rather than what the allocator kept
 trim() {

@@ -96,9 +96,7 @@ nsq() {
 }
 
 # fa=N fb=N: queries for NAME (ERE) each link's server saw
-counts() {
-	echo "fa=$(fake_log_count fa "$1") fb=$(fake_log_count fb "$1")"
-}
+counts() { fake_counts "$1" fa fb; }
 
 ## 3. a link-local forwarder needs its interface ------------------------------
 

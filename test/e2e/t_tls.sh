@@ -3,7 +3,7 @@
 # resolved over DNS-over-TLS, checked against Unbound's tls-cert-bundle,
 # and a forwarder whose certificate doesn't match the name gets nothing
 # in plain text and fails closed.
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/vpnlib.sh"
 
 UB_PORT=5500
 FP=5501
@@ -27,9 +27,7 @@ client: $T/32 dot
 view: wrong 127.0.5.3@$TP#other.example
 client: $W/32 wrong
 EOF2
-write_unbound_conf "$E2E_TMP/ub.conf" \
-	'	module-config: "vpndns iterator"' \
-	"	vpndns-config: \"$E2E_TMP/vpndns.conf\"" \
+write_vpndns_unbound_conf "$E2E_TMP/ub.conf" "$E2E_TMP/vpndns.conf" \
 	"	tls-cert-bundle: \"$E2E_TMP/cert.pem\"" \
 	'	infra-cache-max-rtt: 400'
 unbound_start "$E2E_TMP/ub.conf" || { e2e_finish; exit 1; }

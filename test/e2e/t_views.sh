@@ -32,11 +32,7 @@ fake_start f6 "$F6" "$FAKE_PORT" || exit 1
 fake_start fr0 "$FR0" "$REFLECT_PORT" || exit 1
 fake_start fr1 "$FR1" "$REFLECT_PORT" || exit 1
 
-write_vpndns_conf "$E2E_TMP/vpndns.conf" \
-	"view: A $FA@$FAKE_PORT" \
-	"view: B $FB@$FAKE_PORT" \
-	'client: 127.0.0.10/32 A' \
-	'client: 127.0.0.11/32 B' \
+write_two_views_conf "$E2E_TMP/vpndns.conf" \
 	"forward: 127.0.0.12/32 $FC@$FAKE_PORT" \
 	'# overlaps: the /24 is A, the /28 inside it is B' \
 	'client: 127.0.0.0/24 A' \
@@ -49,13 +45,7 @@ write_vpndns_unbound_conf "$E2E_TMP/ub.conf" "$E2E_TMP/vpndns.conf"
 unbound_start "$E2E_TMP/ub.conf" || exit 1
 
 # counts of one name in every fake, as "fa=1 fb=0 ..."
-counts() {
-	local f out=""
-	for f in "${ALL_FAKES[@]}"; do
-		out+="$f=$(fake_log_count "$f" " $1 ") "
-	done
-	echo "${out% }"
-}
+counts() { fake_counts " $1 "; }
 
 ## two and three named/anonymous views, first ask -------------------------
 

@@ -1,13 +1,16 @@
 # shellcheck shell=bash
-# vpndns helpers for the e2e scripts; source it after lib.sh:
+# vpndns helpers for the e2e scripts; source it after lib.sh, or alone
+# (it sources lib.sh when that is not loaded yet):
 #
 #   UB_PORT=5411 FAKE_PORT=5412
-#   . "$(dirname "$0")/lib.sh"
 #   . "$(dirname "$0")/vpnlib.sh"
 #
 # Adds: a vpndns unbound.conf writer, a switch to the test-hooks build
 # (with VPNDNS_TEST_GUARD_OFF), and pq, a client (dnsq.py) that reports the
 # reply's rcode, EDE codes, answers and whether the reply ID matched.
+
+# shellcheck source=lib.sh
+[[ -n ${E2E_DIR:-} ]] || . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 DNSQ="$E2E_DIR/dnsq.py"
 UNBOUND_NORMAL=$UNBOUND
@@ -22,6 +25,22 @@ write_vpndns_conf() {
 	printf '%s\n' "$@" >"$file"
 }
 
+# write_two_views_conf FILE [LINE...]: the two-view vpndns.conf most
+# scripts start from: view A forwards to $FA, view B to $FB (both on
+# $FAKE_PORT), client $CA (default 127.0.0.10) is in A, $CB (127.0.0.11) in
+# B; then LINE..., or "default: refuse" when none is given.
+write_two_views_conf() {
+	local file=$1
+	shift
+	(($# > 0)) || set -- 'default: refuse'
+	write_vpndns_conf "$file" \
+		"view: A $FA@$FAKE_PORT" \
+		"view: B $FB@$FAKE_PORT" \
+		"client: ${CA:-127.0.0.10}/32 A" \
+		"client: ${CB:-127.0.0.11}/32 B" \
+		"$@"
+}
+
 # write_vpndns_unbound_conf FILE VPNDNS_CONF [extra server lines...]
 write_vpndns_unbound_conf() {
 	local file=$1 vconf=$2
@@ -30,6 +49,22 @@ write_vpndns_unbound_conf() {
 		'	module-config: "vpndns iterator"' \
 		"	vpndns-config: \"$vconf\"" \
 		"$@"
+}
+
+# instrumented: unbound runs under a sanitizer or valgrind, where RSS is
+# mostly shadow memory and quarantine; the memory numbers are then
+# reported but the RSS bounds are not checked
+instrumented() {
+	[[ -n ${ASAN_OPTIONS:-}${TSAN_OPTIONS:-} ]] && return 0
+	[[ $(head -c 2 "$UNBOUND" 2>/dev/null) == '#!' ]] && return 0 # a wrapper
+	ldd "$UNBOUND" 2>/dev/null | grep -qE 'lib[at]san'
+}
+# rss_kb: the running unbound's resident memory in kB
+rss_kb() { sed -n 's/^VmRSS:[[:space:]]*\([0-9]*\) kB/\1/p' "/proc/$UB_PID/status"; }
+
+# reload_idle: wait (at most 10 s) until no list reload is running
+reload_idle() {
+	wait_until 10 sh -c "'$UNBOUND_CONTROL' -c '$UB_CONF' vpndns_status | grep -q '^reload=idle'"
 }
 
 # have_testhooks: the test-hooks build exists

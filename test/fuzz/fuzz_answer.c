@@ -121,17 +121,6 @@ static uint8_t* static_name, *ptr4, *ptr6;
 int LLVMFuzzerInitialize(int* argc, char*** argv);
 int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size);
 
-/** Write a file. */
-static void
-write_file(const char* path, const char* text)
-{
-	FILE* f = fopen(path, "w");
-	if(!f || fputs(text, f) < 0 || fclose(f) != 0) {
-		perror(path);
-		abort();
-	}
-}
-
 /** Build a reference set from a list file. */
 static struct blockset*
 ref_set(const char* path, uint16_t id, int with_allow)
@@ -170,12 +159,9 @@ LLVMFuzzerInitialize(int* ATTR_UNUSED(argc), char*** ATTR_UNUSED(argv))
 	int nerr = 0;
 	fuzz_quiet_logs();
 	fuzz_tmpdir(dir);
-	snprintf(path, sizeof(path), "%s/global.list", dir);
-	write_file(path, global_list);
-	snprintf(path, sizeof(path), "%s/guest.list", dir);
-	write_file(path, guest_list);
-	snprintf(path, sizeof(path), "%s/static.hosts", dir);
-	write_file(path, static_hosts);
+	fuzz_write_file(dir, "global.list", global_list);
+	fuzz_write_file(dir, "guest.list", guest_list);
+	fuzz_write_file(dir, "static.hosts", static_hosts);
 	snprintf(conf_text, sizeof(conf_text),
 		"view: office 192.0.2.1\n"
 		"view: guest 192.0.2.2\n"

@@ -74,19 +74,6 @@ static time_t now;
 int LLVMFuzzerInitialize(int* argc, char*** argv);
 int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size);
 
-/** Write a file. */
-static void
-write_file(const char* dir, const char* name, const char* text)
-{
-	char path[256];
-	FILE* f;
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	if(!(f = fopen(path, "w")) || fputs(text, f) < 0 || fclose(f) != 0) {
-		perror(path);
-		abort();
-	}
-}
-
 int
 LLVMFuzzerInitialize(int* ATTR_UNUSED(argc), char*** ATTR_UNUSED(argv))
 {
@@ -94,12 +81,12 @@ LLVMFuzzerInitialize(int* ATTR_UNUSED(argc), char*** ATTR_UNUSED(argv))
 	char text[2048], path[256];
 	fuzz_quiet_logs();
 	fuzz_tmpdir(dir);
-	write_file(dir, "global.list", "ads.example\n*.wild.test\n"
+	fuzz_write_file(dir, "global.list", "ads.example\n*.wild.test\n"
 		"0.0.0.0 hosts.example\n||adblock.example^\n");
-	write_file(dir, "guest.list", "guestonly.example\n");
-	write_file(dir, "static.hosts", "192.0.2.10 static.test\n");
+	fuzz_write_file(dir, "guest.list", "guestonly.example\n");
+	fuzz_write_file(dir, "static.hosts", "192.0.2.10 static.test\n");
 	snprintf(text, sizeof(text), conf_fmt, dir, dir, dir);
-	write_file(dir, "vpndns.conf", text);
+	fuzz_write_file(dir, "vpndns.conf", text);
 	snprintf(path, sizeof(path), "%s/vpndns.conf", dir);
 	if(!(cfg = config_create()))
 		abort();

@@ -38,6 +38,7 @@
 #include <ctype.h>
 #include <sys/socket.h>
 #include "fuzz_util.h"
+#include "../unit/testutil.h"
 #include "vpndns/blockset.h"
 #include "vpndns/listparse.h"
 #include "sldns/str2wire.h"
@@ -237,29 +238,6 @@ ref_lookup(struct ref_set* r, const uint8_t* wire, size_t len,
 	return BLOCKSET_BLOCKED;
 }
 
-/** Wire format of a normalised name; return length or 0 if it has no
- * room. */
-static size_t
-to_wire(const char* name, uint8_t* wire, size_t room)
-{
-	size_t n = 0;
-	const char* p = name;
-	while(*p) {
-		const char* dot = strchr(p, '.');
-		size_t l = dot ? (size_t)(dot - p) : strlen(p);
-		if(l == 0 || l > 63 || n + l + 2 > room)
-			return 0;
-		wire[n++] = (uint8_t)l;
-		memcpy(wire + n, p, l);
-		n += l;
-		p += l;
-		if(*p == '.')
-			p++;
-	}
-	wire[n++] = 0;
-	return n;
-}
-
 /** Check one wire name against the sets and the reference. */
 static void
 check_name(struct ref_set* r, struct blockset* s, struct blockset* sw,
@@ -295,7 +273,7 @@ check_set(struct ref_set* r, struct blockset* s, struct blockset* sw,
 	uint8_t wire[LDNS_MAX_DOMAINLEN + 8], tmp[LDNS_MAX_DOMAINLEN + 8];
 	size_t i, len, j;
 	for(i = 0; i < r->num; i++) {
-		if(!(len = to_wire(r->e[i].name, wire, sizeof(wire))))
+		if(!(len = name_to_wire(r->e[i].name, wire, sizeof(wire))))
 			continue;
 		check_name(r, s, sw, wire, len);
 		/* a child, and the name upper case */
@@ -434,7 +412,7 @@ LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)
 		abort();
 	for(i = 0; i < lines.num; i++) {
 		uint8_t wire[LDNS_MAX_DOMAINLEN + 8];
-		size_t len = to_wire(lines.e[i].name, wire, sizeof(wire));
+		size_t len = name_to_wire(lines.e[i].name, wire, sizeof(wire));
 		FUZZ_CHECK(len > 1 && len <= 255, "wire length %u of %s",
 			(unsigned)len, lines.e[i].name);
 		FUZZ_CHECK(blockset_builder_add_wire(bw, wire, len,

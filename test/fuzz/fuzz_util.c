@@ -132,3 +132,15 @@ fuzz_fail(const char* file, int line, const char* cond, const char* fmt, ...)
 	fprintf(stderr, "\n");
 	abort();
 }
+
+void
+fuzz_write_file(const char* dir, const char* name, const char* text)
+{
+	char path[256];
+	FILE* f;
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	if(!(f = fopen(path, "w")) || fputs(text, f) < 0 || fclose(f) != 0) {
+		perror(path);
+		abort();
+	}
+}

@@ -61,6 +61,15 @@ const char* fuzz_memfile(int slot, const uint8_t* data, size_t size);
 void fuzz_tmpdir(char* tmpl);
 
 /**
+ * Write a text file a target reads at start, as DIR/NAME.
+ * @param dir: the directory, such as the one made by fuzz_tmpdir.
+ * @param name: the file name in it.
+ * @param text: the contents.
+ * Aborts on failure: a target without its files would test nothing.
+ */
+void fuzz_write_file(const char* dir, const char* name, const char* text);
+
+/**
  * Stop with a message when an invariant of the module fails; the fuzzer
  * then keeps the input as a crash.
  */

@@ -285,20 +285,20 @@ else
 fi
 # every keyword of the parser is in vpndns.conf(5), every command in
 # vpndns-control(8)
-kws=$(sed -n 's/^[[:space:]]*{ "\([a-z-]*\)", [a-z_]* },$/\1/p' "$src/module/conf.c" "$src/module/policy_conf.c")
-missing=""
-for k in $kws; do
-	grep -q "^\.It Ic $k\\\\&:" "${mans[0]}" || missing="$missing $k"
-done
-[[ -n $kws && -z $missing ]] && ok "vpndns.conf(5) documents every keyword of conf.c and policy_conf.c" ||
-	bad "vpndns.conf(5) lacks keywords:$missing"
-cmds=$(sed -n 's/^[[:space:]]*{ "\(vpndns_[a-z_]*\)",.*/\1/p' "$src/module/control.c")
-missing=""
-for c in $cmds; do
-	grep -q "^\.It Cm $c\\b" "${mans[1]}" || missing="$missing $c"
-done
-[[ -n $cmds && -z $missing ]] && ok "vpndns-control(8) documents every command of control.c" ||
-	bad "vpndns-control(8) lacks commands:$missing"
+man_lists() { # MAN ITEM-PREFIX ITEM-SUFFIX WHAT NAMES...: an item for every name
+	local man=$1 pre=$2 post=$3 what=$4 n missing=""
+	shift 4
+	for n; do
+		grep -q "$pre$n$post" "$man" || missing="$missing $n"
+	done
+	# no names at all means the source scan broke, not a complete page
+	(($# > 0)) && [[ -z $missing ]] && ok "$(basename "$man") documents every $what" ||
+		bad "$(basename "$man") lacks an item for a $what:$missing"
+}
+man_lists "${mans[0]}" '^\.It Ic ' '\\&:' "keyword of conf.c and policy_conf.c" \
+	$(sed -n 's/^[[:space:]]*{ "\([a-z-]*\)", [a-z_]* },$/\1/p' "$src/module/conf.c" "$src/module/policy_conf.c")
+man_lists "${mans[1]}" '^\.It Cm ' '\b' "command of control.c" \
+	$(sed -n 's/^[[:space:]]*{ "\(vpndns_[a-z_]*\)",.*/\1/p' "$src/module/control.c")
 
 ## systemd unit ------------------------------------------------------------------
 

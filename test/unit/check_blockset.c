@@ -46,6 +46,7 @@
 
 #include <check.h>
 #include "unit_run.h"
+#include "testutil.h"
 #include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
@@ -150,7 +151,8 @@ collect_record(void* arg, const char* name, int family, const uint8_t* addr)
 }
 
 /**
- * Convert a dotted name to wire format, for tests only: no escapes.
+ * Convert a dotted name to wire format; the test fails on a name that
+ * does not convert.
  * @param text: the name; "" or "." is the root.
  * @param wire: output, WIRE_MAX bytes.
  * @return the wire length.
@@ -158,21 +160,10 @@ collect_record(void* arg, const char* name, int family, const uint8_t* addr)
 static size_t
 to_wire(const char* text, uint8_t* wire)
 {
-	size_t pos = 0;
-	const char* p = text;
-	while(*p && strcmp(p, ".") != 0) {
-		const char* dot = strchr(p, '.');
-		size_t n = dot ? (size_t)(dot - p) : strlen(p);
-		ck_assert_uint_lt(pos + n + 2, WIRE_MAX + 1);
-		wire[pos] = (uint8_t)n;
-		memcpy(wire + pos + 1, p, n);
-		pos += n + 1;
-		p += n;
-		if(*p == '.')
-			p++;
-	}
-	wire[pos++] = 0;
-	return pos;
+	size_t len = name_to_wire(text, wire, WIRE_MAX);
+	ck_assert_msg(len != 0, "%s: no wire-format name of at most %d bytes",
+		text, WIRE_MAX);
+	return len;
 }
 
 /** look up a dotted name in a set */
@@ -199,6 +190,89 @@ assert_result(const struct blockset* s, const char* name,
 	ck_assert_msg(res.labels_stripped == stripped,
 		"%s: stripped %d, expected %d", name, res.labels_stripped,
 		stripped);
+}
+
+/**
+ * Assert the results of several lookups that share a verdict and a list.
+ * @param s: the set.
+ * @param verdict: the verdict every name gets.
+ * @param list_id: the list they name; BLOCKSET_NONE expects 0.
+ * @param names: dotted names separated by spaces; "name/N" expects N
+ *	labels stripped, a bare name none.
+ */
+static void
+assert_names(const struct blockset* s, enum blockset_verdict verdict,
+	int list_id, const char* names)
+{
+	char name[300];
+	char* slash;
+	const char* p = names;
+	while(*p) {
+		size_t n = strcspn(p, " ");
+		int stripped = 0;
+		ck_assert_uint_lt(n, sizeof(name));
+		memcpy(name, p, n);
+		name[n] = 0;
+		if((slash = strchr(name, '/')) != NULL) {
+			stripped = atoi(slash + 1);
+			*slash = 0;
+		}
+		assert_result(s, name, verdict, list_id, stripped);
+		p += n;
+		p += strspn(p, " ");
+	}
+}
+
+/**
+ * Assert the result of a lookup of a dotted name in three sets.
+ * @param sets: the sets; NULL entries are skipped by the lookup.
+ * @param name: the dotted name.
+ * @param verdict: the expected verdict.
+ * @param list_id: the expected list id.
+ * @param set_index: the expected set index; -1 leaves it unchecked,
+ *	as it means nothing without a match.
+ * @param stripped: the expected labels stripped; -1 leaves it unchecked.
+ */
+static void
+assert_multi(const struct blockset* const* sets, const char* name,
+	enum blockset_verdict verdict, int list_id, int set_index, int stripped)
+{
+	struct blockset_result res;
+	uint8_t wire[WIRE_MAX];
+	size_t len = to_wire(name, wire);
+	ck_assert_msg(blockset_lookup_multi(sets, 3, wire, len, &res) ==
+		verdict, "%s: verdict %d, expected %d", name, (int)res.verdict,
+		(int)verdict);
+	ck_assert_msg(res.list_id == list_id, "%s: list %d, expected %d",
+		name, (int)res.list_id, list_id);
+	if(set_index >= 0)
+		ck_assert_msg(res.set_index == set_index,
+			"%s: set %d, expected %d", name, (int)res.set_index,
+			set_index);
+	if(stripped >= 0)
+		ck_assert_msg(res.labels_stripped == stripped,
+			"%s: stripped %d, expected %d", name,
+			res.labels_stripped, stripped);
+}
+
+/**
+ * Assert that the load reported exactly one failure to open or read a
+ * path, with the system's text for the error, and forget the report.
+ * @param reps: the collected reports.
+ * @param path: the path the message names.
+ * @param what: "open" or "read".
+ * @param err: the errno the message spells out.
+ */
+static void
+assert_one_failure(struct reports* reps, const char* path, const char* what,
+	int err)
+{
+	char expect[1024];
+	ck_assert_int_eq(reps->num, 1);
+	snprintf(expect, sizeof(expect), "%s: cannot %s: %s", path, what,
+		strerror(err));
+	ck_assert_str_eq(reps->msg[0], expect);
+	reports_clear(reps);
 }
 
 /** build a set from names given as "flags list name" triples */
@@ -349,10 +423,10 @@ START_TEST(test_text_and_wire_agree)
 	ck_assert_uint_eq(blockset_builder_count(b), 2);
 	s = blockset_builder_finish(b);
 	ck_assert_uint_eq(blockset_count(s), 2);
-	assert_result(s, "text.example.com", BLOCKSET_BLOCKED, 1, 0);
-	assert_result(s, "TEXT.EXAMPLE.COM", BLOCKSET_BLOCKED, 1, 0);
-	assert_result(s, "wire.example.net", BLOCKSET_BLOCKED, 2, 0);
-	assert_result(s, "example.com", BLOCKSET_NONE, 0, 0);
+	assert_names(s, BLOCKSET_BLOCKED, 1,
+		"text.example.com TEXT.EXAMPLE.COM");
+	assert_names(s, BLOCKSET_BLOCKED, 2, "wire.example.net");
+	assert_names(s, BLOCKSET_NONE, 0, "example.com");
 	blockset_delete(s);
 }
 END_TEST
@@ -366,32 +440,39 @@ START_TEST(test_match_semantics)
 		BS_BLOCK_EXACT, BS_ALLOW_DEFAULT, BS_ALLOW_DEFAULT,
 		BS_BLOCK_DEFAULT, BS_ALLOW_EXACT, BS_BLOCK_DEFAULT };
 	const uint16_t lists[] = { 1, 2, 3, 4, 5, 6, 7, 8 };
+	/* the lookups, one row per verdict and list as assert_names
+	 * takes them */
+	static const struct {
+		enum blockset_verdict verdict;
+		int list_id;
+		const char* names;
+	} expect[] = {
+		/* a default entry blocks the name and everything below */
+		{ BLOCKSET_BLOCKED, 1,
+			"example.com www.example.com/1 a.b.c.example.com/3" },
+		{ BLOCKSET_NONE, 0, "com notexample.com example.com.au" },
+		/* SUB of the name itself does not block the name */
+		{ BLOCKSET_NONE, 0, "wild.org" },
+		{ BLOCKSET_BLOCKED, 2, "x.wild.org/1" },
+		/* EXACT does not reach below */
+		{ BLOCKSET_BLOCKED, 3, "exact.net" },
+		{ BLOCKSET_NONE, 0, "www.exact.net" },
+		/* an allow below a block wins for its subtree only */
+		{ BLOCKSET_ALLOWED, 4, "good.example.com x.good.example.com/1" },
+		{ BLOCKSET_BLOCKED, 1, "bad.example.com/1" },
+		/* an allow above a block wins too: allow anywhere wins */
+		{ BLOCKSET_ALLOWED, 5, "ads.safe.org/1 x.ads.safe.org/2" },
+		/* merged ALLOW_EXACT and BLOCK_DEFAULT: the name is allowed
+		 * (list of the allow), names below are blocked */
+		{ BLOCKSET_ALLOWED, 7, "ae.com" },
+		{ BLOCKSET_BLOCKED, 7, "sub.ae.com/1" }
+	};
+	size_t i;
 	struct blockset* s = build_set(names, flags, lists, 8);
 	ck_assert_uint_eq(blockset_count(s), 7);
-	/* a default entry blocks the name and everything below */
-	assert_result(s, "example.com", BLOCKSET_BLOCKED, 1, 0);
-	assert_result(s, "www.example.com", BLOCKSET_BLOCKED, 1, 1);
-	assert_result(s, "a.b.c.example.com", BLOCKSET_BLOCKED, 1, 3);
-	assert_result(s, "com", BLOCKSET_NONE, 0, 0);
-	assert_result(s, "notexample.com", BLOCKSET_NONE, 0, 0);
-	assert_result(s, "example.com.au", BLOCKSET_NONE, 0, 0);
-	/* SUB of the name itself does not block the name */
-	assert_result(s, "wild.org", BLOCKSET_NONE, 0, 0);
-	assert_result(s, "x.wild.org", BLOCKSET_BLOCKED, 2, 1);
-	/* EXACT does not reach below */
-	assert_result(s, "exact.net", BLOCKSET_BLOCKED, 3, 0);
-	assert_result(s, "www.exact.net", BLOCKSET_NONE, 0, 0);
-	/* an allow below a block wins for its subtree only */
-	assert_result(s, "good.example.com", BLOCKSET_ALLOWED, 4, 0);
-	assert_result(s, "x.good.example.com", BLOCKSET_ALLOWED, 4, 1);
-	assert_result(s, "bad.example.com", BLOCKSET_BLOCKED, 1, 1);
-	/* an allow above a block wins too: allow anywhere wins */
-	assert_result(s, "ads.safe.org", BLOCKSET_ALLOWED, 5, 1);
-	assert_result(s, "x.ads.safe.org", BLOCKSET_ALLOWED, 5, 2);
-	/* merged ALLOW_EXACT and BLOCK_DEFAULT: the name is allowed (list
-	 * of the allow), names below are blocked */
-	assert_result(s, "ae.com", BLOCKSET_ALLOWED, 7, 0);
-	assert_result(s, "sub.ae.com", BLOCKSET_BLOCKED, 7, 1);
+	for(i = 0; i < sizeof(expect) / sizeof(expect[0]); i++)
+		assert_names(s, expect[i].verdict, expect[i].list_id,
+			expect[i].names);
 	blockset_delete(s);
 }
 END_TEST
@@ -583,43 +664,20 @@ START_TEST(test_multi_sets)
 	struct blockset* g = build_set(gnames, gflags, glists, 3);
 	struct blockset* v = build_set(vnames, vflags, vlists, 3);
 	const struct blockset* sets[3];
-	struct blockset_result res;
-	uint8_t wire[WIRE_MAX];
-	size_t len;
 	sets[0] = g;
 	sets[1] = NULL;
 	sets[2] = v;
 	/* an allow in the view beats a block in the global set */
-	len = to_wire("a.ok.example.com", wire);
-	ck_assert_int_eq(blockset_lookup_multi(sets, 3, wire, len, &res),
-		BLOCKSET_ALLOWED);
-	ck_assert_int_eq(res.list_id, 10);
-	ck_assert_int_eq(res.set_index, 2);
-	ck_assert_int_eq(res.labels_stripped, 1);
+	assert_multi(sets, "a.ok.example.com", BLOCKSET_ALLOWED, 10, 2, 1);
 	/* the most specific block decides */
-	len = to_wire("www.shared.org", wire);
-	ck_assert_int_eq(blockset_lookup_multi(sets, 3, wire, len, &res),
-		BLOCKSET_BLOCKED);
-	ck_assert_int_eq(res.list_id, 11);
-	ck_assert_int_eq(res.set_index, 2);
-	ck_assert_int_eq(res.labels_stripped, 0);
+	assert_multi(sets, "www.shared.org", BLOCKSET_BLOCKED, 11, 2, 0);
 	/* equally specific: the lower set index */
-	len = to_wire("x.both.net", wire);
-	ck_assert_int_eq(blockset_lookup_multi(sets, 3, wire, len, &res),
-		BLOCKSET_BLOCKED);
-	ck_assert_int_eq(res.list_id, 3);
-	ck_assert_int_eq(res.set_index, 0);
+	assert_multi(sets, "x.both.net", BLOCKSET_BLOCKED, 3, 0, -1);
 	/* and in the other order */
 	sets[0] = v;
 	sets[2] = g;
-	ck_assert_int_eq(blockset_lookup_multi(sets, 3, wire, len, &res),
-		BLOCKSET_BLOCKED);
-	ck_assert_int_eq(res.list_id, 12);
-	ck_assert_int_eq(res.set_index, 0);
-	len = to_wire("unrelated.com", wire);
-	ck_assert_int_eq(blockset_lookup_multi(sets, 3, wire, len, &res),
-		BLOCKSET_NONE);
-	ck_assert_int_eq(res.list_id, 0);
+	assert_multi(sets, "x.both.net", BLOCKSET_BLOCKED, 12, 0, -1);
+	assert_multi(sets, "unrelated.com", BLOCKSET_NONE, 0, -1, -1);
 	blockset_delete(g);
 	blockset_delete(v);
 }
@@ -682,19 +740,6 @@ struct ref_set {
 
 /** per verdict, how often the property test saw it: all must occur */
 static int verdicts_seen[3];
-
-/** state of the test's random generator */
-static uint64_t rng_state;
-
-/** next random number: xorshift64* */
-static uint64_t
-rng(void)
-{
-	rng_state ^= rng_state >> 12;
-	rng_state ^= rng_state << 25;
-	rng_state ^= rng_state >> 27;
-	return rng_state * 0x2545F4914F6CDD1DULL;
-}
 
 /** a random number below n */
 static int
@@ -996,15 +1041,37 @@ START_TEST(test_normalize_name)
 }
 END_TEST
 
-START_TEST(test_parse_plain)
-{
-	struct listparse_cb cb;
-	struct reports reps;
-	int ok;
-	struct blockset* s;
-	const char* path;
-	memset(&reps, 0, sizeof(reps));
-	path = write_text("plain.txt",
+/** a statistic a parse case does not check */
+#define ANY (-1)
+
+/**
+ * A list file, how it loads and what the set then answers: the parse
+ * tests that differ only in data.
+ */
+struct parse_case {
+	/** file name in the scratch directory */
+	const char* file;
+	/** its contents */
+	const char* text;
+	/** load with exact_only */
+	int exact_only;
+	/** list id to load it as */
+	uint16_t list_id;
+	/** expected counts of names, allows, invalid and skipped lines, and
+	 * of reports; ANY for one not checked */
+	int names, allows, invalid, skipped, reports;
+	/** lookups answered blocked, allowed, and not at all: see
+	 * assert_names */
+	const char* blocked, *allowed, *none;
+	/** texts some report must contain; NULL-terminated */
+	const char* report[6];
+};
+
+/** the parse cases, run by test_parse_case */
+static const struct parse_case parse_cases[] = {
+	/* plain lists: comments, case, CR LF, trailing comments, wildcards,
+	 * IDNA, and a last line without a newline */
+	{ "plain.txt",
 		"# a comment\n"
 		"! another comment\n"
 		"\n"
@@ -1021,49 +1088,21 @@ START_TEST(test_parse_plain)
 		"b\xc3\xbc" "cher.de\n"
 		"xn--bcher-kva.de\n"
 		"bad!char.com\n"
-		"nonl.com");
-	s = load_path(path, 0, 7, &cb, &reps, &ok);
-	ck_assert_int_eq(ok, 1);
-	ck_assert_uint_eq(cb.stats.names, 8);
-	ck_assert_uint_eq(cb.stats.allows, 0);
-	ck_assert_uint_eq(cb.stats.invalid, 5);
-	ck_assert_uint_eq(cb.stats.skipped, 0);
-	ck_assert_uint_eq(cb.stats.files, 1);
-	assert_result(s, "example.com", BLOCKSET_BLOCKED, 7, 0);
-	assert_result(s, "www.example.com", BLOCKSET_BLOCKED, 7, 1);
-	assert_result(s, "upper.case.org", BLOCKSET_BLOCKED, 7, 0);
-	assert_result(s, "crlf.net", BLOCKSET_BLOCKED, 7, 0);
-	assert_result(s, "trailing.comment.io", BLOCKSET_BLOCKED, 7, 0);
-	assert_result(s, "trailing.hash.io", BLOCKSET_BLOCKED, 7, 0);
-	assert_result(s, "wild.com", BLOCKSET_NONE, 0, 0);
-	assert_result(s, "x.wild.com", BLOCKSET_BLOCKED, 7, 1);
-	assert_result(s, "xn--bcher-kva.de", BLOCKSET_BLOCKED, 7, 0);
-	assert_result(s, "nonl.com", BLOCKSET_BLOCKED, 7, 0);
-	ck_assert_int_eq(reps.num, 5);
-	ck_assert(reports_have(&reps, "/plain.txt:10: unexpected text after "
-		"name: two names.com"));
-	ck_assert(reports_have(&reps, "/plain.txt:12: wildcard only allowed "
-		"as a leading '*.': a.*.com"));
-	ck_assert(reports_have(&reps, "/plain.txt:13: wildcard only allowed"));
-	ck_assert(reports_have(&reps, "/plain.txt:14: non-ASCII name, use "
-		"punycode (IDNA): b\\xc3\\xbccher.de"));
-	ck_assert(reports_have(&reps, "/plain.txt:16: invalid character '!' "
-		"in name: bad!char.com"));
-	ck_assert_int_eq(reps.is_error[0], 0);
-	reports_clear(&reps);
-	blockset_delete(s);
-}
-END_TEST
-
-START_TEST(test_parse_hosts)
-{
-	struct listparse_cb cb;
-	struct reports reps;
-	int ok;
-	struct blockset* s;
-	const char* path;
-	memset(&reps, 0, sizeof(reps));
-	path = write_text("hosts",
+		"nonl.com",
+		0, 7, 8, 0, 5, 0, 5,
+		"example.com www.example.com/1 upper.case.org crlf.net "
+		"trailing.comment.io trailing.hash.io x.wild.com/1 "
+		"xn--bcher-kva.de nonl.com", "", "wild.com",
+		{ "/plain.txt:10: unexpected text after name: two names.com",
+		  "/plain.txt:12: wildcard only allowed as a leading '*.': "
+		  "a.*.com",
+		  "/plain.txt:13: wildcard only allowed",
+		  "/plain.txt:14: non-ASCII name, use punycode (IDNA): "
+		  "b\\xc3\\xbccher.de",
+		  "/plain.txt:16: invalid character '!' in name: bad!char.com",
+		  NULL } },
+	/* hosts files: the local names of the usual header are no blocks */
+	{ "hosts",
 		"127.0.0.1 localhost\n"
 		"127.0.0.1\tlocalhost.localdomain local\n"
 		"255.255.255.255 broadcasthost\n"
@@ -1079,43 +1118,19 @@ START_TEST(test_parse_hosts)
 		"0.0.0.0\n"
 		"0.0.0.0 good.example.org bad_name!.org also.example.org\n"
 		"0.0.0.0 trailing.dot.org.\n"
-		"0.0.0.0 ip6-tracker.example.org\n");
-	s = load_path(path, 0, 3, &cb, &reps, &ok);
-	ck_assert_int_eq(ok, 1);
-	ck_assert_uint_eq(cb.stats.names, 10);
-	ck_assert_uint_eq(cb.stats.invalid, 2);
-	assert_result(s, "ads.example.com", BLOCKSET_BLOCKED, 3, 0);
-	assert_result(s, "tracker.example.com", BLOCKSET_BLOCKED, 3, 0);
-	assert_result(s, "metrics.example.com", BLOCKSET_BLOCKED, 3, 0);
-	assert_result(s, "example.com", BLOCKSET_NONE, 0, 0);
-	assert_result(s, "one.example.net", BLOCKSET_BLOCKED, 3, 0);
-	assert_result(s, "six.example.net", BLOCKSET_BLOCKED, 3, 0);
-	assert_result(s, "six-zone.example.net", BLOCKSET_BLOCKED, 3, 0);
-	assert_result(s, "also.example.org", BLOCKSET_BLOCKED, 3, 0);
-	assert_result(s, "trailing.dot.org", BLOCKSET_BLOCKED, 3, 0);
-	assert_result(s, "localhost", BLOCKSET_NONE, 0, 0);
-	assert_result(s, "local", BLOCKSET_NONE, 0, 0);
-	assert_result(s, "ip6-localhost", BLOCKSET_NONE, 0, 0);
-	assert_result(s, "broadcasthost", BLOCKSET_NONE, 0, 0);
-	assert_result(s, "ip6-tracker.example.org", BLOCKSET_BLOCKED, 3, 0);
-	ck_assert(reports_have(&reps, "/hosts:12: address without names: "
-		"0.0.0.0"));
-	ck_assert(reports_have(&reps, "/hosts:13: invalid character '!' in "
-		"name: bad_name!.org"));
-	reports_clear(&reps);
-	blockset_delete(s);
-}
-END_TEST
-
-START_TEST(test_parse_adblock)
-{
-	struct listparse_cb cb;
-	struct reports reps;
-	int ok;
-	struct blockset* s;
-	const char* path;
-	memset(&reps, 0, sizeof(reps));
-	path = write_text("adblock.txt",
+		"0.0.0.0 ip6-tracker.example.org\n",
+		0, 3, 10, ANY, 2, ANY, ANY,
+		"ads.example.com tracker.example.com metrics.example.com "
+		"one.example.net six.example.net six-zone.example.net "
+		"also.example.org trailing.dot.org ip6-tracker.example.org", "",
+		"example.com localhost local ip6-localhost broadcasthost",
+		{ "/hosts:12: address without names: 0.0.0.0",
+		  "/hosts:13: invalid character '!' in name: bad_name!.org",
+		  NULL } },
+	/* adblock rules: the DNS-level ones load, the rest are skipped;
+	 * third, mixed, dnstype, 3 cosmetic, path, port, |http, regex,
+	 * @@/path, glob, caret; "##.generic-ad" is a comment */
+	{ "adblock.txt",
 		"[Adblock Plus 2.0]\n"
 		"! Title: test list\n"
 		"||ads.com^\n"
@@ -1142,66 +1157,70 @@ START_TEST(test_parse_adblock)
 		"||^\n"
 		"||trailing.com^ junk\n"
 		"||UPPER.Case.COM^\r\n"
-		"||commented.com^ # why\n");
-	s = load_path(path, 0, 4, &cb, &reps, &ok);
-	ck_assert_int_eq(ok, 1);
-	ck_assert_uint_eq(cb.stats.names, 6);
-	ck_assert_uint_eq(cb.stats.allows, 2);
-	/* third, mixed, dnstype, 3 cosmetic, path, port, |http, regex,
-	 * @@/path, glob, caret; "##.generic-ad" is a comment */
-	ck_assert_uint_eq(cb.stats.skipped, 13);
-	ck_assert_uint_eq(cb.stats.invalid, 3);
-	assert_result(s, "ads.com", BLOCKSET_BLOCKED, 4, 0);
-	assert_result(s, "x.ads.com", BLOCKSET_BLOCKED, 4, 1);
-	assert_result(s, "good.ads.com", BLOCKSET_ALLOWED, 4, 0);
-	assert_result(s, "x.good.ads.com", BLOCKSET_ALLOWED, 4, 1);
-	assert_result(s, "important.com", BLOCKSET_BLOCKED, 4, 0);
-	assert_result(s, "imp-allow.com", BLOCKSET_ALLOWED, 4, 0);
-	assert_result(s, "pipe.com", BLOCKSET_BLOCKED, 4, 0);
-	assert_result(s, "noanchor.com", BLOCKSET_BLOCKED, 4, 0);
-	assert_result(s, "third.com", BLOCKSET_NONE, 0, 0);
-	assert_result(s, "example.com", BLOCKSET_NONE, 0, 0);
-	assert_result(s, "path.com", BLOCKSET_NONE, 0, 0);
-	assert_result(s, "upper.case.com", BLOCKSET_BLOCKED, 4, 0);
-	assert_result(s, "commented.com", BLOCKSET_BLOCKED, 4, 0);
-	ck_assert(reports_have(&reps, "/adblock.txt:23: invalid character "
-		"'%' in name: bad%.com"));
-	ck_assert(reports_have(&reps, "/adblock.txt:24: empty name: "));
-	ck_assert(reports_have(&reps, "/adblock.txt:25: unexpected text after "
-		"rule: ||trailing.com^ junk"));
-	reports_clear(&reps);
-	blockset_delete(s);
-}
-END_TEST
-
-START_TEST(test_parse_exact_only)
-{
-	struct listparse_cb cb;
-	struct reports reps;
-	int ok;
-	struct blockset* s;
-	const char* path;
-	memset(&reps, 0, sizeof(reps));
-	path = write_text("exact.txt",
+		"||commented.com^ # why\n",
+		0, 4, 6, 2, 3, 13, ANY,
+		"ads.com x.ads.com/1 important.com pipe.com noanchor.com "
+		"upper.case.com commented.com",
+		"good.ads.com x.good.ads.com/1 imp-allow.com",
+		"third.com example.com path.com",
+		{ "/adblock.txt:23: invalid character '%' in name: bad%.com",
+		  "/adblock.txt:24: empty name: ",
+		  "/adblock.txt:25: unexpected text after rule: "
+		  "||trailing.com^ junk",
+		  NULL } },
+	/* exact_only: every format's names block only themselves, but a
+	 * wildcard still blocks what is below */
+	{ "exact.txt",
 		"example.com\n"
 		"0.0.0.0 hosts.example.com\n"
 		"||adblock.com^\n"
 		"@@||allowed.example.com^\n"
-		"*.wild.org\n");
-	s = load_path(path, 1, 2, &cb, &reps, &ok);
+		"*.wild.org\n",
+		1, 2, 4, 1, ANY, ANY, 0,
+		"example.com hosts.example.com adblock.com a.wild.org/1",
+		"allowed.example.com",
+		"www.example.com a.hosts.example.com x.adblock.com wild.org",
+		{ NULL } },
+	/* a byte order mark: ignored only at the start of the file */
+	{ "bom.txt",
+		"\xef\xbb\xbf" "bom.example.com\n"
+		"\xef\xbb\xbf" "second.com\n",
+		0, 1, 1, ANY, 1, ANY, ANY,
+		"bom.example.com", "", "",
+		{ "/bom.txt:2: non-ASCII name", NULL } },
+};
+
+/** assert a statistic of a parse case, unless the case leaves it open */
+#define ASSERT_STAT(want, got) do { if((want) != ANY) \
+	ck_assert_uint_eq((got), (size_t)(want)); } while(0)
+
+START_TEST(test_parse_case)
+{
+	const struct parse_case* c = &parse_cases[_i];
+	struct listparse_cb cb;
+	struct reports reps;
+	int ok, r;
+	struct blockset* s;
+	memset(&reps, 0, sizeof(reps));
+	s = load_path(write_text(c->file, c->text), c->exact_only, c->list_id,
+		&cb, &reps, &ok);
 	ck_assert_int_eq(ok, 1);
-	ck_assert_uint_eq(cb.stats.names, 4);
-	ck_assert_uint_eq(cb.stats.allows, 1);
-	assert_result(s, "example.com", BLOCKSET_BLOCKED, 2, 0);
-	assert_result(s, "www.example.com", BLOCKSET_NONE, 0, 0);
-	assert_result(s, "hosts.example.com", BLOCKSET_BLOCKED, 2, 0);
-	assert_result(s, "a.hosts.example.com", BLOCKSET_NONE, 0, 0);
-	assert_result(s, "adblock.com", BLOCKSET_BLOCKED, 2, 0);
-	assert_result(s, "x.adblock.com", BLOCKSET_NONE, 0, 0);
-	assert_result(s, "allowed.example.com", BLOCKSET_ALLOWED, 2, 0);
-	assert_result(s, "wild.org", BLOCKSET_NONE, 0, 0);
-	assert_result(s, "a.wild.org", BLOCKSET_BLOCKED, 2, 1);
-	ck_assert_int_eq(reps.num, 0);
+	ck_assert_uint_eq(cb.stats.files, 1);
+	ASSERT_STAT(c->names, cb.stats.names);
+	ASSERT_STAT(c->allows, cb.stats.allows);
+	ASSERT_STAT(c->invalid, cb.stats.invalid);
+	ASSERT_STAT(c->skipped, cb.stats.skipped);
+	ASSERT_STAT(c->reports, (size_t)reps.num);
+	assert_names(s, BLOCKSET_BLOCKED, c->list_id, c->blocked);
+	assert_names(s, BLOCKSET_ALLOWED, c->list_id, c->allowed);
+	assert_names(s, BLOCKSET_NONE, 0, c->none);
+	for(r = 0; c->report[r]; r++)
+		ck_assert_msg(reports_have(&reps, c->report[r]),
+			"%s: no report %s", c->file, c->report[r]);
+	/* bad lines are warnings: the load goes on */
+	for(r = 0; r < reps.num; r++)
+		ck_assert_int_eq(reps.is_error[r], 0);
+	reports_clear(&reps);
 	blockset_delete(s);
 }
 END_TEST
@@ -1273,26 +1292,6 @@ START_TEST(test_parse_long_lines)
 }
 END_TEST
 
-START_TEST(test_parse_bom)
-{
-	struct listparse_cb cb;
-	struct reports reps;
-	int ok;
-	struct blockset* s;
-	memset(&reps, 0, sizeof(reps));
-	s = load_path(write_text("bom.txt", "\xef\xbb\xbf" "bom.example.com\n"
-		"\xef\xbb\xbf" "second.com\n"), 0, 1, &cb, &reps, &ok);
-	ck_assert_int_eq(ok, 1);
-	ck_assert_uint_eq(cb.stats.names, 1);
-	ck_assert_uint_eq(cb.stats.invalid, 1);
-	assert_result(s, "bom.example.com", BLOCKSET_BLOCKED, 1, 0);
-	/* only a mark at the start of the file is ignored */
-	ck_assert(reports_have(&reps, "/bom.txt:2: non-ASCII name"));
-	reports_clear(&reps);
-	blockset_delete(s);
-}
-END_TEST
-
 START_TEST(test_parse_directory)
 {
 	struct listparse_cb cb;
@@ -1343,17 +1342,14 @@ START_TEST(test_parse_unreadable)
 	struct reports reps;
 	int ok;
 	struct blockset* s;
-	char path[512], expect[1024];
+	char path[512];
 	memset(&reps, 0, sizeof(reps));
 	snprintf(path, sizeof(path), "%s/missing.txt", tmpdir);
 	s = load_path(path, 0, 1, &cb, &reps, &ok);
 	ck_assert_int_eq(ok, 0);
 	ck_assert_int_eq(reps.num, 1);
 	ck_assert_int_eq(reps.is_error[0], 1);
-	snprintf(expect, sizeof(expect), "%s: cannot open: %s", path,
-		strerror(ENOENT));
-	ck_assert_str_eq(reps.msg[0], expect);
-	reports_clear(&reps);
+	assert_one_failure(&reps, path, "open", ENOENT);
 	blockset_delete(s);
 	/* the builder of cb is gone with the set; go on without one */
 	listparse_cb_init(&cb, NULL, 1, 0);
@@ -1363,18 +1359,10 @@ START_TEST(test_parse_unreadable)
 	write_text("file", "x.com\n");
 	snprintf(path, sizeof(path), "%s/file/sub.txt", tmpdir);
 	ck_assert_int_eq(listparse_file(path, &cb), 0);
-	ck_assert_int_eq(reps.num, 1);
-	snprintf(expect, sizeof(expect), "%s: cannot open: %s", path,
-		strerror(ENOTDIR));
-	ck_assert_str_eq(reps.msg[0], expect);
-	reports_clear(&reps);
+	assert_one_failure(&reps, path, "open", ENOTDIR);
 	/* a directory given as a file: open works, reading does not */
 	ck_assert_int_eq(listparse_file(tmpdir, &cb), 0);
-	ck_assert_int_eq(reps.num, 1);
-	snprintf(expect, sizeof(expect), "%s: cannot read: %s", tmpdir,
-		strerror(EISDIR));
-	ck_assert_str_eq(reps.msg[0], expect);
-	reports_clear(&reps);
+	assert_one_failure(&reps, tmpdir, "read", EISDIR);
 	/* a directory that fails below stops the load */
 	make_dir("tree");
 	write_text("tree/a.txt", "a.com\n");
@@ -1384,12 +1372,8 @@ START_TEST(test_parse_unreadable)
 		ck_assert_int_eq(symlink("/nonexistent/vpndns-check", link), 0);
 		snprintf(path, sizeof(path), "%s/tree", tmpdir);
 		ck_assert_int_eq(listparse_path(path, &cb), 0);
-		ck_assert_int_eq(reps.num, 1);
-		snprintf(expect, sizeof(expect), "%s: cannot open: %s", link,
-			strerror(ENOENT));
-		ck_assert_str_eq(reps.msg[0], expect);
+		assert_one_failure(&reps, link, "open", ENOENT);
 	}
-	reports_clear(&reps);
 }
 END_TEST
 
@@ -1466,38 +1450,24 @@ END_TEST
 static Suite*
 blockset_suite(void)
 {
+	const TTest* const set[] = { test_hash_case_and_chain,
+		test_text_and_wire_agree, test_match_semantics,
+		test_merge_duplicates, test_empty_set, test_malformed_names,
+		test_max_length_names, test_multi_sets, test_memory_per_name,
+		NULL };
+	const TTest* const prop[] = { test_property_random, NULL };
+	const TTest* const parse[] = { test_normalize_name,
+		test_parse_line_direct, test_parse_long_lines,
+		test_parse_directory, test_parse_unreadable, test_hosts_records,
+		NULL };
 	Suite* s = suite_create("vpndns blockset");
-	TCase* set = tcase_create("blockset");
-	TCase* prop = tcase_create("property");
-	TCase* parse = tcase_create("listparse");
-	tcase_add_test(set, test_hash_case_and_chain);
-	tcase_add_test(set, test_text_and_wire_agree);
-	tcase_add_test(set, test_match_semantics);
-	tcase_add_test(set, test_merge_duplicates);
-	tcase_add_test(set, test_empty_set);
-	tcase_add_test(set, test_malformed_names);
-	tcase_add_test(set, test_max_length_names);
-	tcase_add_test(set, test_multi_sets);
-	tcase_add_test(set, test_memory_per_name);
-	tcase_set_timeout(set, 120);
-	suite_add_tcase(s, set);
-	tcase_add_test(prop, test_property_random);
-	tcase_set_timeout(prop, 600);
-	suite_add_tcase(s, prop);
-	tcase_add_checked_fixture(parse, setup_tmpdir, teardown_tmpdir);
-	tcase_add_test(parse, test_normalize_name);
-	tcase_add_test(parse, test_parse_plain);
-	tcase_add_test(parse, test_parse_hosts);
-	tcase_add_test(parse, test_parse_adblock);
-	tcase_add_test(parse, test_parse_exact_only);
-	tcase_add_test(parse, test_parse_line_direct);
-	tcase_add_test(parse, test_parse_long_lines);
-	tcase_add_test(parse, test_parse_bom);
-	tcase_add_test(parse, test_parse_directory);
-	tcase_add_test(parse, test_parse_unreadable);
-	tcase_add_test(parse, test_hosts_records);
-	tcase_set_timeout(parse, 120);
-	suite_add_tcase(s, parse);
+	TCase* tc;
+	unit_tcase(s, "blockset", 120, set);
+	unit_tcase(s, "property", 600, prop);
+	tc = unit_tcase(s, "listparse", 120, parse);
+	tcase_add_checked_fixture(tc, setup_tmpdir, teardown_tmpdir);
+	tcase_add_loop_test(tc, test_parse_case, 0,
+		(int)(sizeof(parse_cases) / sizeof(parse_cases[0])));
 	return s;
 }
 

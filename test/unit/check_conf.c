@@ -47,6 +47,16 @@ assert_rejected(const char* text, const char* want)
 		"expected '%s' in log: %s", want, logtext);
 }
 
+/** Assert that text parses; the log says why when it does not. */
+static void
+assert_accepted(const char* text)
+{
+	int nerr = 0;
+	struct vpndns_conf* conf = parse(text, &nerr);
+	ck_assert_msg(conf != NULL, "rejected: %s", logtext);
+	vpndns_conf_delete(conf);
+}
+
 /** Classify an address string to its rule, NULL if none. */
 static struct vpndns_client_rule*
 rule_of(struct vpndns_conf* conf, const char* ip)
@@ -218,8 +228,6 @@ END_TEST
 
 START_TEST(test_regex_cost_bounded)
 {
-	int nerr = 0;
-	struct vpndns_conf* conf;
 	/* glibc's regcomp unrolls these into gigabytes or minutes */
 	assert_rejected("nxdomain-regex: \"(lan|local+++++)\"\n",
 		"t.conf:1: regex '(lan|local+++++)' refused: a repetition of "
@@ -232,18 +240,14 @@ START_TEST(test_regex_cost_bounded)
 	assert_rejected("nxdomain-regex: \"((((((((((((((((("
 		"a)))))))))))))))))\"\n", "groups nested deeper than 16");
 	/* the patterns operators write stay accepted */
-	conf = parse("nxdomain-regex: \"(^|\\.)tunnel\\.example$\"\n"
+	assert_accepted("nxdomain-regex: \"(^|\\.)tunnel\\.example$\"\n"
 		"nxdomain-regex: \"^([a-z0-9]{1,63}\\.){3,}ads\\.\"\n"
-		"nxdomain-regex: \"^[0-9a-f]{32,64}\\.\"\n", &nerr);
-	ck_assert_msg(conf != NULL, "rejected: %s", logtext);
-	vpndns_conf_delete(conf);
+		"nxdomain-regex: \"^[0-9a-f]{32,64}\\.\"\n");
 }
 END_TEST
 
 START_TEST(test_link_local_scope)
 {
-	int nerr = 0;
-	struct vpndns_conf* conf;
 	/* the same fe80:: address may answer on every tunnel */
 	assert_rejected("\nview: t1 fe80::2@5353\n",
 		"t.conf:2: server 'fe80::2@5353': a link-local server needs "
@@ -252,11 +256,9 @@ START_TEST(test_link_local_scope)
 		"t.conf:1: server 'fe80::2%vpndns-no-such0@5353': unknown "
 		"interface after '%'");
 	/* a named interface that exists, a numeric scope, global v6 */
-	conf = parse("view: t1 fe80::2%lo@5353\n"
+	assert_accepted("view: t1 fe80::2%lo@5353\n"
 		"view: t2 fe80::2%7@5353\n"
-		"view: t3 2001:db8::2@5353\n", &nerr);
-	ck_assert_msg(conf != NULL, "rejected: %s", logtext);
-	vpndns_conf_delete(conf);
+		"view: t3 2001:db8::2@5353\n");
 }
 END_TEST
 
@@ -372,31 +374,10 @@ START_TEST(test_view_max_inflight)
 }
 END_TEST
 
-/** The suite. */
-static Suite*
-conf_suite(void)
-{
-	Suite* s = suite_create("vpndns conf");
-	TCase* tc = tcase_create("parser");
-	tcase_add_test(tc, test_forward_views);
-	tcase_add_test(tc, test_ipv6_and_tls);
-	tcase_add_test(tc, test_domain_forward);
-	tcase_add_test(tc, test_cache_options);
-	tcase_add_test(tc, test_view_max_inflight);
-	tcase_add_test(tc, test_errors_name_line);
-	tcase_add_test(tc, test_all_errors_reported);
-	tcase_add_test(tc, test_generated_names_unique);
-	tcase_add_test(tc, test_regex_cost_bounded);
-	tcase_add_test(tc, test_link_local_scope);
-	tcase_add_test(tc, test_garbage_input);
-	tcase_add_test(tc, test_read_file_errors);
-	tcase_set_timeout(tc, 60);
-	suite_add_tcase(s, tc);
-	return s;
-}
-
-int
-main(void)
-{
-	return unit_run(conf_suite());
-}
+/* the whole suite: one test case of every test above */
+UNIT_MAIN("vpndns conf", "parser", 60,
+	test_forward_views, test_ipv6_and_tls, test_domain_forward,
+	test_cache_options, test_view_max_inflight, test_errors_name_line,
+	test_all_errors_reported, test_generated_names_unique,
+	test_regex_cost_bounded, test_link_local_scope, test_garbage_input,
+	test_read_file_errors)

@@ -95,20 +95,6 @@ START_TEST(test_ages)
 }
 END_TEST
 
-/** The suite. */
-static Suite*
-health_suite(void)
-{
-	Suite* s = suite_create("vpndns health");
-	TCase* tc = tcase_create("verdict");
-	tcase_add_test(tc, test_verdicts);
-	tcase_add_test(tc, test_ages);
-	suite_add_tcase(s, tc);
-	return s;
-}
-
-int
-main(void)
-{
-	return unit_run(health_suite());
-}
+/* the whole suite: one test case of every test above */
+UNIT_MAIN("vpndns health", "verdict", 0,
+	test_verdicts, test_ages)

@@ -210,24 +210,7 @@ START_TEST(test_random)
 }
 END_TEST
 
-/** The test suite. */
-static Suite*
-nametext_suite(void)
-{
-	Suite* s = suite_create("vpndns nametext");
-	TCase* tc = tcase_create("nametext");
-	tcase_add_test(tc, test_short);
-	tcase_add_test(tc, test_lengths);
-	tcase_add_test(tc, test_bytes);
-	tcase_add_test(tc, test_worst);
-	tcase_add_test(tc, test_malformed);
-	tcase_add_test(tc, test_random);
-	suite_add_tcase(s, tc);
-	return s;
-}
-
-int
-main(void)
-{
-	return unit_run(nametext_suite());
-}
+/* the whole suite: one test case of every test above */
+UNIT_MAIN("vpndns nametext", "nametext", 0,
+	test_short, test_lengths, test_bytes, test_worst, test_malformed,
+	test_random)

@@ -194,6 +194,19 @@ reply_of(void)
 	return g;
 }
 
+/** Assert that pkt holds the NXDOMAIN block answer for QNAME: no
+ * answer records, EDE Blocked, and the query's ID kept. */
+static void
+assert_nxdomain_block(const char* qname, uint16_t id)
+{
+	struct got g = reply_of();
+	ck_assert_int_eq(g.rcode, LDNS_RCODE_NXDOMAIN);
+	ck_assert_str_eq(g.qname, qname);
+	ck_assert_int_eq(g.ancount, 0);
+	ck_assert_int_eq(g.ede, LDNS_EDE_BLOCKED);
+	ck_assert_int_eq(sldns_buffer_read_u16_at(pkt, 0), id);
+}
+
 /** The front hook's check of a query for NAME from client IP; true if
  * the policy answered, and the answer is in pkt. */
 static int
@@ -230,14 +243,8 @@ front(const char* ip, const char* name, uint16_t type,
 
 START_TEST(test_blocked_name_and_below)
 {
-	struct got g;
 	ck_assert(front("10.1.0.5", "ads.example.", LDNS_RR_TYPE_A, NULL));
-	g = reply_of();
-	ck_assert_int_eq(g.rcode, LDNS_RCODE_NXDOMAIN);
-	ck_assert_str_eq(g.qname, "ads.example.");
-	ck_assert_int_eq(g.ancount, 0);
-	ck_assert_int_eq(g.ede, LDNS_EDE_BLOCKED);
-	ck_assert_int_eq(sldns_buffer_read_u16_at(pkt, 0), 0x1234);
+	assert_nxdomain_block("ads.example.", 0x1234);
 	ck_assert(front("10.1.0.5", "x.y.tracker.example.", LDNS_RR_TYPE_AAAA,
 		NULL));
 	ck_assert_int_eq(reply_of().rcode, LDNS_RCODE_NXDOMAIN);
@@ -303,7 +310,6 @@ START_TEST(test_alias_of_blocked_name)
 	struct local_rrset alias;
 	size_t len;
 	uint8_t* owner = sldns_str2wire_dname("alias.test.", &len);
-	struct got g;
 	ck_assert_ptr_nonnull(owner);
 	memset(&k, 0, sizeof(k));
 	k.rk.dname = owner;
@@ -313,11 +319,7 @@ START_TEST(test_alias_of_blocked_name)
 	memset(&alias, 0, sizeof(alias));
 	alias.rrset = &k;
 	ck_assert(front("10.1.0.5", "x.ads.example.", LDNS_RR_TYPE_A, &alias));
-	g = reply_of();
-	ck_assert_int_eq(g.rcode, LDNS_RCODE_NXDOMAIN);
-	ck_assert_str_eq(g.qname, "alias.test.");
-	ck_assert_int_eq(g.ancount, 0);
-	ck_assert_int_eq(g.ede, LDNS_EDE_BLOCKED);
+	assert_nxdomain_block("alias.test.", 0x1234);
 	free(owner);
 }
 END_TEST
@@ -378,18 +380,12 @@ wire_check(const char* ip)
 
 START_TEST(test_exit_check_of_worker_replies)
 {
-	struct got g;
 	/* a chain from local data into a blocked name */
 	put_reply("lc.local.example.",
 		"lc.local.example. 300 IN CNAME t.ads.example.\n"
 		"t.ads.example. 300 IN A 10.6.6.6");
 	ck_assert(wire_check("10.1.0.5"));
-	g = reply_of();
-	ck_assert_int_eq(g.rcode, LDNS_RCODE_NXDOMAIN);
-	ck_assert_str_eq(g.qname, "lc.local.example.");
-	ck_assert_int_eq(g.ancount, 0);
-	ck_assert_int_eq(g.ede, LDNS_EDE_BLOCKED);
-	ck_assert_int_eq(sldns_buffer_read_u16_at(pkt, 0), 0x4321);
+	assert_nxdomain_block("lc.local.example.", 0x4321);
 	/* the view's own list, with the view's action */
 	put_reply("s.local.example.",
 		"s.local.example. 300 IN CNAME www.social.example.");
@@ -544,18 +540,14 @@ END_TEST
 static Suite*
 policy_suite(void)
 {
+	const TTest* const tests[] = { test_blocked_name_and_below,
+		test_allow_and_exempt, test_view_list_and_action,
+		test_regex_and_static, test_alias_of_blocked_name,
+		test_exit_check_of_worker_replies, test_explain,
+		test_block_wire_matches_encoder, NULL };
 	Suite* s = suite_create("vpndns policy");
-	TCase* tc = tcase_create("policy");
-	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_add_test(tc, test_blocked_name_and_below);
-	tcase_add_test(tc, test_allow_and_exempt);
-	tcase_add_test(tc, test_view_list_and_action);
-	tcase_add_test(tc, test_regex_and_static);
-	tcase_add_test(tc, test_alias_of_blocked_name);
-	tcase_add_test(tc, test_exit_check_of_worker_replies);
-	tcase_add_test(tc, test_explain);
-	tcase_add_test(tc, test_block_wire_matches_encoder);
-	suite_add_tcase(s, tc);
+	tcase_add_checked_fixture(unit_tcase(s, "policy", 0, tests), setup,
+		teardown);
 	return s;
 }
 
