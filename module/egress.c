@@ -108,7 +108,8 @@ egress_name_checked(struct vpndns_env* ve, struct query_info* qinfo,
 	return vq && vq->checked_epoch && vq->checked_epoch ==
 		__atomic_load_n(&ve->epoch, __ATOMIC_SEQ_CST) &&
 		qinfo->qname_len == qstate->qinfo.qname_len &&
-		query_dname_compare(qinfo->qname, qstate->qinfo.qname) == 0;
+		(qinfo->qname == qstate->qinfo.qname ||
+		query_dname_compare(qinfo->qname, qstate->qinfo.qname) == 0);
 }
 
 /** The veto's decision, inside vpndns_enter/vpndns_leave. */

@@ -161,8 +161,19 @@ front_encode_entry(struct module_env* env, struct vpndns_verdict* v,
 		scratch, udpsize, edns, (int)(edns->bits & EDNS_DO), secure))
 		front_encode_error(env, qinfo, edns, pkt, scratch,
 			LDNS_RCODE_SERVFAIL, -1, NULL);
-	else	vpndns_policy_front_ttl(v, pkt);
+	else if(v->ttl)
+		vpndns_policy_front_ttl(v, pkt);
 	return 1;
+}
+
+/** Does a cached answer hold names other than the query name (a CNAME
+ * or DNAME chain, or more than one answer rrset)? */
+static int
+front_is_chain(struct reply_info* rep)
+{
+	return rep->an_numrrsets > 1 || (rep->an_numrrsets == 1 &&
+		(rep->rrsets[0]->rk.type == htons(LDNS_RR_TYPE_CNAME) ||
+		rep->rrsets[0]->rk.type == htons(LDNS_RR_TYPE_DNAME)));
 }
 
 /** Try to answer from the view's message cache. */
@@ -186,8 +197,10 @@ front_from_cache(struct module_env* env, struct vpndns_snap* snap,
 		lock_rw_unlock(&e->lock);
 		return front_cache_miss;
 	}
-	/* a cached chain that reaches a blocked name is blocked too */
-	if(vpndns_policy_front_cached(snap->policy, env, view,
+	/* a cached chain that reaches a blocked name is blocked too; an
+	 * answer of the query name alone was checked with the name */
+	if(front_is_chain(rep) && vpndns_policy_front_cached(snap->policy,
+		env, view,
 		repinfo, qinfo, edns, pkt, scratch, rep)) {
 		rrset_array_unlock_touch(view->rrset_cache, scratch, rep->ref,
 			rep->rrset_count);
@@ -263,9 +276,9 @@ front_decide(struct vpndns_snap* snap, struct vpndns_thread* th,
 	struct comm_reply* repinfo, uint32_t hash, struct vpndns_verdict* v)
 {
 	struct vpndns_ttl_def* ttl;
-	if(vpndns_policy_passes_all(snap->policy)) {
-		(void)vpndns_policy_decide(snap->policy, view, NULL, 0, qinfo,
-			v);
+	if(snap->plain_policy) {
+		memset(v, 0, sizeof(*v));
+		v->memoizable = 1;
 		return;
 	}
 	if(vpndns_memo_name_passed(th->memo, th->epoch, snap, view,

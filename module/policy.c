@@ -1059,9 +1059,9 @@ policy_encode(struct vpndns_policy* policy, struct module_env* env,
 }
 
 int
-vpndns_policy_passes_all(struct vpndns_policy* policy)
+vpndns_policy_plain(struct vpndns_policy* policy)
 {
-	return policy->passes_all;
+	return policy->passes_all && !policy->pc->ttls;
 }
 
 int
@@ -1124,6 +1124,8 @@ policy_rep_blocked(struct vpndns_policy* policy, struct vpndns_view* view,
 {
 	size_t i;
 	memset(m, 0, sizeof(*m));
+	if(policy->passes_all)
+		return 0; /* no listed name */
 	for(i = 0; i < rep->an_numrrsets; i++) {
 		struct ub_packed_rrset_key* k = rep->rrsets[i];
 		uint16_t t = ntohs(k->rk.type);
@@ -1340,6 +1342,12 @@ vpndns_policy_answer(struct vpndns_policy* start, struct vpndns_policy* cur,
 	struct vpndns_qstate* vq = (struct vpndns_qstate*)qstate->minfo[id];
 	struct vpndns_verdict m;
 	struct vpndns_policy* by;
+	if(start->passes_all && cur->passes_all && !(vq && vq->blocked_list)) {
+		/* no listed name in either policy: nothing in the chain */
+		if(cur->pc->ttls)
+			policy_ttl_override(cur, qstate);
+		return 0;
+	}
 	if(vq && vq->blocked_list) {
 		/* the egress veto stopped a blocked name in the chain */
 		memset(&m, 0, sizeof(m));
@@ -1364,8 +1372,8 @@ policy_egress_one(struct vpndns_policy* policy, struct query_info* qinfo,
 	struct vpndns_view* view, struct comm_reply* c, struct vpndns_verdict* m)
 {
 	memset(m, 0, sizeof(*m));
-	if(policy_exempt(policy, c ? &c->client_addr : NULL,
-		c ? c->client_addrlen : 0))
+	if(policy->passes_all || policy_exempt(policy, c ? &c->client_addr :
+		NULL, c ? c->client_addrlen : 0))
 		return 0;
 	return policy_name_blocked(policy, view, qinfo->qname,
 		qinfo->qname_len, m);
@@ -1524,7 +1532,7 @@ vpndns_policy_wire_check(struct vpndns_policy* policy,
 	struct edns_data edns;
 	struct vpndns_verdict m;
 	int r;
-	if(sldns_buffer_limit(pkt) < LDNS_HEADER_SIZE ||
+	if(policy->passes_all || sldns_buffer_limit(pkt) < LDNS_HEADER_SIZE ||
 		LDNS_QDCOUNT(sldns_buffer_begin(pkt)) != 1 ||
 		LDNS_ANCOUNT(sldns_buffer_begin(pkt)) == 0 ||
 		policy_exempt(policy, &c->client_addr, c->client_addrlen))

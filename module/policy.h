@@ -154,12 +154,13 @@ int vpndns_policy_decide(struct vpndns_policy* policy,
 	socklen_t addrlen, struct query_info* qinfo, struct vpndns_verdict* v);
 
 /**
- * Does every name pass (no static name, regex or listed name)?  Then a
- * verdict costs no lookup, and remembering passed names gains nothing.
+ * Has the policy nothing to say of any name: no static name, regex,
+ * listed name or TTL override?  Then every verdict is a plain pass,
+ * which the front hook makes without asking.
  * @param policy: the policy.
- * @return true if every name passes.
+ * @return true if every verdict is a plain pass.
  */
-int vpndns_policy_passes_all(struct vpndns_policy* policy);
+int vpndns_policy_plain(struct vpndns_policy* policy);
 
 /**
  * Answer a query the policy decided on (static or block) in the

@@ -201,6 +201,7 @@ reload_build(struct vpndns_env* ve, struct vpndns_conf* conf,
 		vpndns_snap_delete(snap, conf != NULL);
 		return NULL;
 	}
+	snap->plain_policy = vpndns_policy_plain(snap->policy);
 	if(conf)
 		(void)vpndns_views_adopt_caches(snap->views, cur->views);
 	return snap;

@@ -59,6 +59,8 @@ struct vpndns_snap {
 	struct vpndns_views* views;
 	/** the policy, borrows from views->conf */
 	struct vpndns_policy* policy;
+	/** vpndns_policy_plain of the policy: every verdict a plain pass */
+	int plain_policy;
 	/** epoch at which it was retired */
 	uint64_t retire_epoch;
 	/** queries in the mesh that started with this snapshot and still

@@ -54,13 +54,7 @@ struct vpndns_tenv {
 };
 
 /** Counters for threads out of range; never reported. */
-static struct vpndns_view_stats view_stats_dummy;
-
-int
-vpndns_thread_num(struct module_env* env)
-{
-	return env->alloc ? env->alloc->thread_num : 0;
-}
+struct vpndns_view_stats vpndns_view_stats_dummy;
 
 /** Make a delegation point for a zone served by a server list. */
 static struct delegpt*
@@ -735,15 +729,6 @@ vpndns_views_adopt_caches(struct vpndns_views* vs, struct vpndns_views* old)
 		}
 	}
 	return kept;
-}
-
-struct vpndns_view_stats*
-vpndns_view_stats_get(struct vpndns_view* view, struct module_env* env)
-{
-	int t = vpndns_thread_num(env);
-	if(t < 0 || t >= view->nthreads)
-		return &view_stats_dummy;
-	return &view->stats[t];
 }
 
 void

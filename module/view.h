@@ -31,6 +31,8 @@
 #include "util/rbtree.h"
 #include "util/locks.h"
 #include "util/storage/dnstree.h"
+#include "util/module.h"
+#include "util/alloc.h"
 struct vpndns_conf;
 struct vpndns_viewdef;
 struct vpndns_client_rule;
@@ -312,11 +314,15 @@ struct vpndns_view* vpndns_views_env_owner(struct iter_hints* hints,
 	struct module_env* env);
 
 /**
- * Thread number of a worker environment.
+ * Thread number of a worker environment.  Inline: every query asks.
  * @param env: the environment.
  * @return thread number, 0 when there is no allocator.
  */
-int vpndns_thread_num(struct module_env* env);
+static inline int
+vpndns_thread_num(struct module_env* env)
+{
+	return env->alloc ? env->alloc->thread_num : 0;
+}
 
 /**
  * Compare two reflect keys (struct vpndns_addr_key), the rbtree compare
@@ -329,16 +335,26 @@ int vpndns_thread_num(struct module_env* env);
  */
 int vpndns_reflect_cmp(const void* a, const void* b);
 
+/** Counters for threads out of range; never reported. */
+extern struct vpndns_view_stats vpndns_view_stats_dummy;
+
 /**
- * Get the per-thread statistics of a view.
+ * Get the per-thread statistics of a view.  Inline: every query counts.
  * @param view: the view.
  * @param env: the environment of the calling thread.
  * @return the counters; a dummy block if the thread is out of range.
- *	Owned by the view; written by the calling thread only; valid only between vpndns_enter
- *	and vpndns_leave (or while a query in the view holds its view set).
+ *	Owned by the view; written by the calling thread only; valid only
+ *	between vpndns_enter and vpndns_leave (or while a query in the view
+ *	holds its view set).
  */
-struct vpndns_view_stats* vpndns_view_stats_get(struct vpndns_view* view,
-	struct module_env* env);
+static inline struct vpndns_view_stats*
+vpndns_view_stats_get(struct vpndns_view* view, struct module_env* env)
+{
+	int t = vpndns_thread_num(env);
+	if(t < 0 || t >= view->nthreads)
+		return &vpndns_view_stats_dummy;
+	return &view->stats[t];
+}
 
 /**
  * Sum the per-thread statistics of a view.

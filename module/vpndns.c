@@ -40,7 +40,7 @@
 #include "sldns/pkthdr.h"
 
 /** The module in use, for the hooks Unbound's core calls directly. */
-static struct vpndns_env* vpndns_global = NULL;
+struct vpndns_env* vpndns_global = NULL;
 
 struct vpndns_policy*
 vpndns_query_policy(struct vpndns_qstate* vq, struct vpndns_snap* cur)
@@ -48,12 +48,6 @@ vpndns_query_policy(struct vpndns_qstate* vq, struct vpndns_snap* cur)
 	if(vpndns_guard_off("snapref"))
 		return cur->policy;
 	return vq->snap->policy;
-}
-
-struct vpndns_env*
-vpndns_active(void)
-{
-	return vpndns_global;
 }
 
 void*
@@ -201,6 +195,7 @@ vpndns_init(struct module_env* env, int id)
 		vpndns_deinit(env, id);
 		return 0;
 	}
+	snap->plain_policy = vpndns_policy_plain(snap->policy);
 	ve->snap = snap;
 	if(!inplace_cb_register((void*)vpndns_servfail_cb,
 		inplace_cb_reply_servfail, NULL, env, id) ||
@@ -452,8 +447,9 @@ vpndns_operate(struct module_qstate* qstate, enum module_ev event, int id,
 	struct module_env* env = qstate->env;
 	struct vpndns_snap* snap;
 	struct vpndns_thread* th;
-	verbose(VERB_QUERY, "vpndns[module %d] operate: event %s", id,
-		strmodulevent(event));
+	if(verbosity >= VERB_QUERY)
+		verbose(VERB_QUERY, "vpndns[module %d] operate: event %s", id,
+			strmodulevent(event));
 	if(!vpndns_serving(ve)) {
 		qstate->ext_state[id] = module_error;
 		return;

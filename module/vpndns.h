@@ -264,10 +264,19 @@ void* vpndns_mesh_isolate(struct module_env* env);
 struct vpndns_policy* vpndns_query_policy(struct vpndns_qstate* vq,
 	struct vpndns_snap* cur);
 
+/** The active module, or NULL; set by vpndns_init and vpndns_deinit
+ * (one module per process). */
+extern struct vpndns_env* vpndns_global;
+
 /**
  * The active module, or NULL when vpndns is not in the module stack.
+ * Inline: every reply and every send asks.
  * @return the global state.
  */
-struct vpndns_env* vpndns_active(void);
+static inline struct vpndns_env*
+vpndns_active(void)
+{
+	return vpndns_global;
+}
 
 #endif /* VPNDNS_H */
