@@ -207,6 +207,32 @@ assert_nxdomain_block(const char* qname, uint16_t id)
 	ck_assert_int_eq(sldns_buffer_read_u16_at(pkt, 0), id);
 }
 
+/** Put a query for NAME into pkt, with ID 0x1234, and its query info
+ * into q, the name pointing into the packet as the worker's does (but
+ * for a local alias, whose owner the packet asks).
+ * @return the name's wire form, to free after the check. */
+static uint8_t*
+query_packet(struct query_info* q, const char* name, uint16_t type,
+	struct local_rrset* alias_of)
+{
+	size_t len;
+	uint8_t* wire = sldns_str2wire_dname(name, &len);
+	ck_assert_ptr_nonnull(wire);
+	memset(q, 0, sizeof(*q));
+	q->qname = wire;
+	q->qname_len = len;
+	q->qtype = type;
+	q->qclass = LDNS_RR_CLASS_IN;
+	q->local_alias = alias_of;
+	qinfo_query_encode(pkt, q);
+	sldns_buffer_write_u16_at(pkt, 0, 0x1234);
+	if(!alias_of)
+		/* an alias's target is elsewhere: the packet asks its owner */
+		q->qname = sldns_buffer_at(pkt, LDNS_HEADER_SIZE);
+	regional_free_all(scratch);
+	return wire;
+}
+
 /** The front hook's check of a query for NAME from client IP; true if
  * the policy answered, and the answer is in pkt. */
 static int
@@ -217,24 +243,13 @@ front(const char* ip, const char* name, uint16_t type,
 	struct vpndns_view* view = client(ip, &c);
 	struct query_info q;
 	struct edns_data edns;
-	size_t len;
-	uint8_t* wire = sldns_str2wire_dname(name, &len);
+	uint8_t* wire = query_packet(&q, name, type, alias_of);
 	struct vpndns_verdict v;
 	int r;
-	ck_assert_ptr_nonnull(wire);
 	ck_assert_ptr_nonnull(view);
-	memset(&q, 0, sizeof(q));
-	q.qname = wire;
-	q.qname_len = len;
-	q.qtype = type;
-	q.qclass = LDNS_RR_CLASS_IN;
-	q.local_alias = alias_of;
 	memset(&edns, 0, sizeof(edns));
 	edns.edns_present = 1;
 	edns.udp_size = 1232;
-	qinfo_query_encode(pkt, &q);
-	sldns_buffer_write_u16_at(pkt, 0, 0x1234);
-	regional_free_all(scratch);
 	r = vpndns_policy_front(policy, &env, view, &c, &q, &edns, pkt,
 		scratch, &v);
 	free(wire);
@@ -442,24 +457,12 @@ block_answer(struct vpndns_policy* p, struct vpndns_view* view,
 	struct query_info q;
 	struct edns_data edns;
 	struct vpndns_verdict v;
-	size_t len;
-	uint8_t* wirename = sldns_str2wire_dname(name, &len);
-	ck_assert_ptr_nonnull(wirename);
-	memset(&q, 0, sizeof(q));
-	q.qname = wirename;
-	q.qname_len = len;
-	q.qtype = type;
-	q.qclass = LDNS_RR_CLASS_IN;
+	uint8_t* wirename = query_packet(&q, name, type, NULL);
 	memset(&edns, 0, sizeof(edns));
 	edns.edns_present = edns_on;
 	edns.udp_size = udp;
 	edns.bits = do_bit ? EDNS_DO : 0;
-	qinfo_query_encode(pkt, &q);
-	sldns_buffer_write_u16_at(pkt, 0, 0xbeef);
 	sldns_buffer_write_u16_at(pkt, 2, flags);
-	/* the worker's query info points into the query packet */
-	q.qname = sldns_buffer_at(pkt, LDNS_HEADER_SIZE);
-	regional_free_all(scratch);
 	vpndns_policy_wire_answers(wire);
 	ck_assert(vpndns_policy_front(p, &env, view, c, &q, &edns, pkt,
 		scratch, &v));
