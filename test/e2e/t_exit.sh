@@ -89,6 +89,7 @@ write_vpndns_unbound_conf "$E2E_TMP/ub.conf" "$E2E_TMP/vpndns.conf" \
 	'	prefetch: no' \
 	'	local-zone: "local.example." static' \
 	'	local-data: "lc.local.example. 300 CNAME x.ads.example."' \
+	'	local-data: "own.ads.example. 300 A 10.4.4.4"' \
 	'	module-config: "vpndns respip iterator"' \
 	'auth-zone:' \
 	'	name: "az.example."' \
@@ -154,6 +155,11 @@ assert_eq "serve-expired: the blocked target was never asked for" \
 out=$(pq 127.0.0.11 lc.local.example)
 assert_eq "local-data CNAME into a blocked name: NXDOMAIN EDE 15" "NXDOMAIN ede=15" "$(se "$out")"
 assert_nomatch "local-data: the CNAME is not handed out" 'x\.ads\.example' "$out"
+# a blocked name with local data of its own: the early hook answers it
+# before the local zones, as the exit check would have
+out=$(pq 127.0.0.11 own.ads.example)
+assert_eq "local-data for a blocked name itself: NXDOMAIN EDE 15" "NXDOMAIN ede=15" "$(se "$out")"
+assert_nomatch "local-data for a blocked name: its address is not handed out" '10\.4\.4\.4' "$out"
 out=$(pq 127.0.0.11 ok.az.example)
 assert_match "auth-zone for downstream answers its own data" '192\.0\.2\.77' "$out"
 out=$(pq 127.0.0.11 cn.az.example)
@@ -243,6 +249,11 @@ out=$(pq 127.0.0.11 lc.local.example)
 assert_match "exit off (negative control): the local-data CNAME IS handed out" 'x\.ads\.example' "$out"
 out=$(pq 127.0.0.11 cn.az.example)
 assert_match "exit off (negative control): the auth-zone CNAME IS handed out" 'y\.ads\.example' "$out"
+out=$(pq 127.0.0.11 own.ads.example)
+assert_eq "exit off: the early hook alone blocks local data of a blocked name" "NXDOMAIN ede=15" "$(se "$out")"
+unbound_start_as testhooks front,exit "$E2E_TMP/ub.conf" || exit 1
+out=$(pq 127.0.0.11 own.ads.example)
+assert_match "front and exit off (negative control): the local-data address IS handed out" '10\.4\.4\.4' "$out"
 
 # the RPZ rewrite makes the client's name an alias of the blocked name
 # before the front hook, which checks the alias target
