@@ -352,7 +352,12 @@ front_early(struct vpndns_snap* snap, struct vpndns_thread* th,
 		qinfo->qclass == LDNS_RR_CLASS_ANY)
 		return 0;
 	d->hash = query_info_hash(qinfo, sldns_buffer_read_u16_at(pkt, 2));
-	front_decide(snap, th, view, qinfo, repinfo, d->hash, &d->verdict);
+	if(snap->plain_policy) {
+		/* nothing to decide: a plain pass */
+		memset(&d->verdict, 0, sizeof(d->verdict));
+		d->verdict.memoizable = 1;
+	} else	front_decide(snap, th, view, qinfo, repinfo, d->hash,
+			&d->verdict);
 	if(d->verdict.kind == vpndns_verdict_blocked ||
 		d->verdict.kind == vpndns_verdict_regex) {
 		VPNDNS_STAT_INC(vpndns_view_stats_get(view, env)->queries);

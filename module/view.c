@@ -39,9 +39,11 @@
 #include "validator/val_neg.h"
 #include "sldns/rrdef.h"
 
-/** Initial hash bins of a per-view cache table; it grows on demand, so
- * an idle view costs little. */
-#define VIEW_CACHE_STARTARRAY 64
+/** Initial hash bins of a reflect view's cache table; it grows on
+ * demand, so the many reflect views of idle clients cost little.  A
+ * configured view starts with Unbound's own size: growing the table
+ * while its cache fills costs its first misses more. */
+#define VIEW_CACHE_STARTARRAY_REFLECT 64
 
 /** A per-thread environment of a view. */
 struct vpndns_tenv {
@@ -164,11 +166,12 @@ view_nsec3_maxiter(struct config_file* cfg)
 /** Create the caches of a view. */
 static int
 view_make_caches(struct vpndns_view* view, struct vpndns_views* vs,
-	size_t msg_size, size_t rrset_size)
+	size_t msg_size, size_t rrset_size, int reflect)
 {
 	struct config_file sized = *vs->cfg;
 	size_t slabs = vs->conf->cache_slabs;
-	view->msg_cache = slabhash_create(slabs, VIEW_CACHE_STARTARRAY,
+	view->msg_cache = slabhash_create(slabs, reflect ?
+		VIEW_CACHE_STARTARRAY_REFLECT : HASH_DEFAULT_STARTARRAY,
 		msg_size, msgreply_sizefunc, query_info_compare,
 		query_entry_delete, reply_info_delete, NULL);
 	/* rrset_cache_create reads its sizes from a config */
@@ -190,11 +193,12 @@ view_make_caches(struct vpndns_view* view, struct vpndns_views* vs,
 	return view->key_cache && view->neg_cache;
 }
 
-/** Create a view with the given name and servers. */
+/** Create a view with the given name and servers; reflect: a reflect
+ * view (its cache table starts small). */
 static struct vpndns_view*
 view_create(struct vpndns_views* vs, const char* name,
 	struct vpndns_server* servers, int tls, size_t msg_size,
-	size_t rrset_size)
+	size_t rrset_size, int reflect)
 {
 	struct vpndns_view* view = calloc(1, sizeof(*view));
 	if(!view)
@@ -213,7 +217,7 @@ view_create(struct vpndns_views* vs, const char* name,
 			sizeof(*view->stats))) ||
 		!(view->fwds = view_make_fwds(view, vs->conf, tls, vs->cfg)) ||
 		!view_make_caches(view, vs, view->msg_size,
-			view->rrset_size)) {
+			view->rrset_size, reflect)) {
 		view_delete(view);
 		return NULL;
 	}
@@ -365,7 +369,7 @@ vpndns_views_create(struct vpndns_conf* conf, struct config_file* cfg,
 	}
 	for(d = conf->views; d; d = d->next, i++) {
 		if(!(vs->fixed[i] = view_create(vs, d->name, d->servers,
-			d->tls, d->msg_cache_size, d->rrset_cache_size))) {
+			d->tls, d->msg_cache_size, d->rrset_cache_size, 0))) {
 			log_err("vpndns: out of memory creating view %s",
 				d->name);
 			vs->conf = NULL;
@@ -457,7 +461,7 @@ view_reflect_create(struct vpndns_views* vs, struct sockaddr_storage* fwd,
 		free(s);
 		return NULL;
 	}
-	if(!(view = view_create(vs, name, s, 0, 0, 0))) {
+	if(!(view = view_create(vs, name, s, 0, 0, 0, 1))) {
 		vpndns_server_list_delete(s);
 		return NULL;
 	}
