@@ -31,8 +31,13 @@ struct vpndns_view;
 #define VPNDNS_MEMO_VIEWS_BITS 6
 /** slots of the address to view memo */
 #define VPNDNS_MEMO_VIEWS (1 << VPNDNS_MEMO_VIEWS_BITS)
-/** slots of the passed-names memo, a power of 2 */
-#define VPNDNS_MEMO_NAMES 512
+/** slots of the passed-names memo, a power of 2: a cached answer of a
+ * name in the memo costs no blocklist lookup, so it holds a working set
+ * of thousands of names (about 400 kB per thread) */
+#define VPNDNS_MEMO_NAMES 4096
+/** longest name (wire format) the passed-names memo holds; longer names
+ * are looked up every time */
+#define VPNDNS_MEMO_NAME_MAX 64
 
 /** A remembered classification. */
 struct vpndns_memo_view {
@@ -56,14 +61,14 @@ struct vpndns_memo_name {
 	struct vpndns_snap* snap;
 	/** the view, whose lists applied */
 	struct vpndns_view* view;
-	/** query type: the policy answers some types only (static PTR) */
-	uint16_t qtype;
 	/** the TTL override of the name, or NULL */
 	struct vpndns_ttl_def* ttl;
+	/** query type: the policy answers some types only (static PTR) */
+	uint16_t qtype;
 	/** length of name */
-	size_t len;
+	uint8_t len;
 	/** the name, wire format, as queried */
-	uint8_t name[LDNS_MAX_DOMAINLEN+1];
+	uint8_t name[VPNDNS_MEMO_NAME_MAX];
 };
 
 /**

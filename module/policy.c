@@ -1117,10 +1117,12 @@ vpndns_policy_front(struct vpndns_policy* policy, struct module_env* env,
 	return 1;
 }
 
-/** Check the names of a reply: owners and CNAME/DNAME targets. */
+/** Check the names of a reply: owners and CNAME/DNAME targets; passed:
+ * a name this policy let pass for the query already (its question), not
+ * looked up again, or NULL. */
 static int
 policy_rep_blocked(struct vpndns_policy* policy, struct vpndns_view* view,
-	struct reply_info* rep, struct vpndns_verdict* m)
+	struct reply_info* rep, struct vpndns_verdict* m, uint8_t* passed)
 {
 	size_t i;
 	memset(m, 0, sizeof(*m));
@@ -1129,7 +1131,8 @@ policy_rep_blocked(struct vpndns_policy* policy, struct vpndns_view* view,
 	for(i = 0; i < rep->an_numrrsets; i++) {
 		struct ub_packed_rrset_key* k = rep->rrsets[i];
 		uint16_t t = ntohs(k->rk.type);
-		if(policy_name_blocked(policy, view, k->rk.dname,
+		if(!(passed && query_dname_compare(k->rk.dname, passed) == 0)
+			&& policy_name_blocked(policy, view, k->rk.dname,
 			k->rk.dname_len, m))
 			return 1;
 		if(t == LDNS_RR_TYPE_CNAME || t == LDNS_RR_TYPE_DNAME) {
@@ -1168,7 +1171,7 @@ vpndns_policy_front_cached(struct vpndns_policy* policy,
 		return 0; /* only the query name, checked already */
 	if(policy_exempt(policy, &repinfo->client_addr,
 		repinfo->client_addrlen) ||
-		!policy_rep_blocked(policy, view, rep, &m))
+		!policy_rep_blocked(policy, view, rep, &m, NULL))
 		return 0;
 	VPNDNS_STAT_INC(vpndns_view_stats_get(view, env)->blocked);
 	policy_log(policy, view, &repinfo->client_addr,
@@ -1310,27 +1313,31 @@ done:
 static int
 policy_client_rep_blocked(struct vpndns_policy* policy,
 	struct vpndns_view* view, struct comm_reply* c, struct reply_info* rep,
-	struct vpndns_verdict* m)
+	struct vpndns_verdict* m, uint8_t* passed)
 {
 	if(policy_exempt(policy, c ? &c->client_addr : NULL,
 		c ? c->client_addrlen : 0))
 		return 0;
-	return policy_rep_blocked(policy, view, rep, m);
+	return policy_rep_blocked(policy, view, rep, m, passed);
 }
 
 /**
  * Is a reply blocked under the policy the query started with or under
  * the current one?  A newer policy can only add blocks.
+ * @param passed: the query's name when the start policy decided on it
+ *	already (it passed), or NULL.
  * @return the policy that blocks it, or NULL.
  */
 static struct vpndns_policy*
 policy_pair_rep_blocked(struct vpndns_policy* start,
 	struct vpndns_policy* cur, struct vpndns_view* view,
-	struct comm_reply* c, struct reply_info* rep, struct vpndns_verdict* m)
+	struct comm_reply* c, struct reply_info* rep, struct vpndns_verdict* m,
+	uint8_t* passed)
 {
-	if(policy_client_rep_blocked(start, view, c, rep, m))
+	if(policy_client_rep_blocked(start, view, c, rep, m, passed))
 		return start;
-	if(cur != start && policy_client_rep_blocked(cur, view, c, rep, m))
+	if(cur != start && policy_client_rep_blocked(cur, view, c, rep, m,
+		NULL))
 		return cur;
 	return NULL;
 }
@@ -1356,8 +1363,11 @@ vpndns_policy_answer(struct vpndns_policy* start, struct vpndns_policy* cur,
 		policy_finish(start, qstate, id, view, &m);
 		return 1;
 	}
+	/* the question passed the start policy when the query began: the
+	 * verdict made for it then holds for the answer's own name */
 	if(qstate->return_msg && (by = policy_pair_rep_blocked(start, cur,
-		view, policy_client(qstate), qstate->return_msg->rep, &m))) {
+		view, policy_client(qstate), qstate->return_msg->rep, &m,
+		vpndns_guard_off("snapref") ? NULL : qstate->qinfo.qname))) {
 		policy_finish(by, qstate, id, view, &m);
 		return 1;
 	}
@@ -1408,7 +1418,7 @@ vpndns_policy_reply_check(struct vpndns_policy* start,
 	struct vpndns_policy* by;
 	int rc;
 	if(!*rep || !(by = policy_pair_rep_blocked(start, cur, view, c, *rep,
-		&m)))
+		&m, NULL)))
 		return 0;
 	*rep = policy_match_reply(by, qstate->region, &qstate->qinfo, view,
 		&m, &rc);
