@@ -69,20 +69,13 @@ vpndns_mesh_reply_check(struct module_qstate* qstate,
 }
 
 void
-vpndns_worker_reply_check(struct module_env* env, struct comm_reply* repinfo,
-	sldns_buffer* pkt, struct regional* scratch)
+vpndns_worker_reply_check_full(struct module_env* env,
+	struct comm_reply* repinfo, sldns_buffer* pkt, struct regional* scratch)
 {
 	struct vpndns_env* ve = vpndns_active();
-	struct vpndns_thread* th;
+	struct vpndns_thread* th = vpndns_thread_slot(ve, env);
 	struct vpndns_client_rule* rule;
 	struct vpndns_snap* snap;
-	if(!vpndns_serving(ve))
-		return;
-	th = vpndns_thread_slot(ve, env);
-	if(th->front_replied) {
-		th->front_replied = 0;
-		return;
-	}
 	if(sldns_buffer_limit(pkt) < LDNS_HEADER_SIZE ||
 		LDNS_ANCOUNT(sldns_buffer_begin(pkt)) == 0 ||
 		vpndns_guard_off("exit"))

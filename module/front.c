@@ -253,7 +253,7 @@ front_no_view(struct module_env* env, struct query_info* qinfo,
 }
 
 /** The client's view: from the thread's memo, or classified. */
-static struct vpndns_view*
+static inline struct vpndns_view*
 front_view(struct vpndns_snap* snap, struct vpndns_thread* th,
 	struct comm_reply* repinfo, enum vpndns_classify_fail* fail)
 {

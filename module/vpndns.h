@@ -32,6 +32,7 @@
 #define VPNDNS_H
 #include "util/module.h"
 #include "vpndns/guard.h"
+#include "vpndns/reload.h"
 struct vpndns_env;
 struct vpndns_snap;
 struct vpndns_qstate;
@@ -42,6 +43,10 @@ struct sldns_buffer;
 struct regional;
 struct reply_info;
 struct dns_msg;
+
+/** The active module, or NULL; set by vpndns_init and vpndns_deinit
+ * (one module per process). */
+extern struct vpndns_env* vpndns_global;
 
 /** What the worker does after the front hook. */
 enum vpndns_front_result {
@@ -178,17 +183,43 @@ void vpndns_mesh_reply_check(struct module_qstate* qstate,
 	struct reply_info** rep);
 
 /**
- * The exit check of a reply the worker sends itself (local data, RPZ,
- * auth-zone for downstream, error replies; the front hook's replies are
- * checked where they are made).
+ * The exit check of a reply the worker made itself, unless the early or
+ * the front hook made it (local data, RPZ, auth-zone for downstream,
+ * error replies): parses it and checks its names.  Called by
+ * vpndns_worker_reply_check.
  * @param env: the worker's environment.
  * @param repinfo: the client.
  * @param pkt: the encoded reply; rewritten when blocked.
  * @param scratch: the worker's scratch region.
  */
-void vpndns_worker_reply_check(struct module_env* env,
+void vpndns_worker_reply_check_full(struct module_env* env,
 	struct comm_reply* repinfo, struct sldns_buffer* pkt,
 	struct regional* scratch);
+
+/**
+ * The exit check of a reply the worker sends itself.  The replies of
+ * the early and front hooks were checked where they were made: inline,
+ * they cost one flag here.
+ * @param env: the worker's environment.
+ * @param repinfo: the client.
+ * @param pkt: the encoded reply; rewritten when blocked.
+ * @param scratch: the worker's scratch region.
+ */
+static inline void
+vpndns_worker_reply_check(struct module_env* env,
+	struct comm_reply* repinfo, struct sldns_buffer* pkt,
+	struct regional* scratch)
+{
+	struct vpndns_thread* th;
+	if(!vpndns_serving(vpndns_global))
+		return;
+	th = vpndns_thread_slot(vpndns_global, env);
+	if(th->front_replied) {
+		th->front_replied = 0;
+		return;
+	}
+	vpndns_worker_reply_check_full(env, repinfo, pkt, scratch);
+}
 
 /**
  * Compare two reflect keys (struct vpndns_addr_key of
@@ -263,10 +294,6 @@ void* vpndns_mesh_isolate(struct module_env* env);
  */
 struct vpndns_policy* vpndns_query_policy(struct vpndns_qstate* vq,
 	struct vpndns_snap* cur);
-
-/** The active module, or NULL; set by vpndns_init and vpndns_deinit
- * (one module per process). */
-extern struct vpndns_env* vpndns_global;
 
 /**
  * The active module, or NULL when vpndns is not in the module stack.
