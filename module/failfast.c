@@ -120,6 +120,7 @@ failq_arm(struct vpndns_failq* fq)
 	tv.tv_sec = (time_t)((at - now) / 1000000);
 	tv.tv_usec = (suseconds_t)((at - now) % 1000000);
 	comm_timer_set(fq->timer, &tv);
+	fq->armed = 1;
 	fq->armed_at = at;
 }
 
@@ -157,8 +158,7 @@ failq_insert(struct vpndns_failq* fq, struct vpndns_qstate* vq)
 	else	fq->head = vq;
 	vq->failq = fq;
 	/* a new first deadline, or none set: the timer waits for it */
-	if(fq->head == vq && (!comm_timer_is_set(fq->timer) ||
-		fq->armed_at > vq->fail_at))
+	if(fq->head == vq && (!fq->armed || fq->armed_at > vq->fail_at))
 		failq_arm(fq);
 }
 
@@ -261,6 +261,7 @@ vpndns_fail_timer_cb(void* arg)
 	struct vpndns_failq* fq = (struct vpndns_failq*)arg;
 	uint64_t now = failq_now(fq);
 	struct vpndns_qstate* vq;
+	fq->armed = 0; /* a comm_timer fires once */
 	/* out of the queue before answering: answering may clear it */
 	while((vq = fq->head) && vq->fail_at <= now) {
 		failq_remove(vq);

@@ -50,6 +50,8 @@ struct vpndns_failq {
 	struct vpndns_qstate* tail;
 	/** the timer, on the worker's event base */
 	struct comm_timer* timer;
+	/** the timer is set (and has not fired since) */
+	int armed;
 	/** the deadline the timer was last set for, in microseconds */
 	uint64_t armed_at;
 	/** the worker's current time */
