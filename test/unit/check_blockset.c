@@ -1292,14 +1292,31 @@ START_TEST(test_parse_long_lines)
 }
 END_TEST
 
+/** The state of one list load in a test. */
+struct load_run {
+	/** the parser callbacks */
+	struct listparse_cb cb;
+	/** the reports collected */
+	struct reports reps;
+	/** whether the load succeeded */
+	int ok;
+	/** the set loaded */
+	struct blockset* s;
+	/** the path loaded */
+	char path[512];
+};
+
+/** Start a load run with no reports. */
+static void
+load_run_init(struct load_run* r)
+{
+	memset(r, 0, sizeof(*r));
+}
+
 START_TEST(test_parse_directory)
 {
-	struct listparse_cb cb;
-	struct reports reps;
-	int ok;
-	struct blockset* s;
-	char path[512];
-	memset(&reps, 0, sizeof(reps));
+	struct load_run r;
+	load_run_init(&r);
 	make_dir("lists");
 	make_dir("lists/sub");
 	make_dir("lists/.git");
@@ -1309,60 +1326,56 @@ START_TEST(test_parse_directory)
 	write_text("lists/.hidden", "hidden.example.com\n");
 	write_text("lists/.git/d.txt", "git.example.com\n");
 	make_dir("empty");
-	snprintf(path, sizeof(path), "%s/lists", tmpdir);
-	s = load_path(path, 0, 5, &cb, &reps, &ok);
-	ck_assert_int_eq(ok, 1);
-	ck_assert_uint_eq(cb.stats.files, 3);
-	ck_assert_uint_eq(cb.stats.names, 3);
-	ck_assert_uint_eq(cb.stats.invalid, 3);
-	assert_result(s, "a.example.com", BLOCKSET_BLOCKED, 5, 0);
-	assert_result(s, "c.example.com", BLOCKSET_BLOCKED, 5, 0);
-	assert_result(s, "hidden.example.com", BLOCKSET_NONE, 0, 0);
-	assert_result(s, "git.example.com", BLOCKSET_NONE, 0, 0);
+	snprintf(r.path, sizeof(r.path), "%s/lists", tmpdir);
+	r.s = load_path(r.path, 0, 5, &r.cb, &r.reps, &r.ok);
+	ck_assert_int_eq(r.ok, 1);
+	ck_assert_uint_eq(r.cb.stats.files, 3);
+	ck_assert_uint_eq(r.cb.stats.names, 3);
+	ck_assert_uint_eq(r.cb.stats.invalid, 3);
+	assert_result(r.s, "a.example.com", BLOCKSET_BLOCKED, 5, 0);
+	assert_result(r.s, "c.example.com", BLOCKSET_BLOCKED, 5, 0);
+	assert_result(r.s, "hidden.example.com", BLOCKSET_NONE, 0, 0);
+	assert_result(r.s, "git.example.com", BLOCKSET_NONE, 0, 0);
 	/* files are read in sorted order: the reports show it */
-	ck_assert_int_eq(reps.num, 3);
-	ck_assert(strstr(reps.msg[0], "/lists/a.txt:2: ") != NULL);
-	ck_assert(strstr(reps.msg[1], "/lists/b.txt:2: ") != NULL);
-	ck_assert(strstr(reps.msg[2], "/lists/sub/c.txt:2: ") != NULL);
-	reports_clear(&reps);
-	blockset_delete(s);
+	ck_assert_int_eq(r.reps.num, 3);
+	ck_assert(strstr(r.reps.msg[0], "/lists/a.txt:2: ") != NULL);
+	ck_assert(strstr(r.reps.msg[1], "/lists/b.txt:2: ") != NULL);
+	ck_assert(strstr(r.reps.msg[2], "/lists/sub/c.txt:2: ") != NULL);
+	reports_clear(&r.reps);
+	blockset_delete(r.s);
 	/* an empty directory is a successful empty load */
-	snprintf(path, sizeof(path), "%s/empty", tmpdir);
-	s = load_path(path, 0, 5, &cb, &reps, &ok);
-	ck_assert_int_eq(ok, 1);
-	ck_assert_uint_eq(cb.stats.files, 0);
-	ck_assert_uint_eq(blockset_count(s), 0);
-	blockset_delete(s);
+	snprintf(r.path, sizeof(r.path), "%s/empty", tmpdir);
+	r.s = load_path(r.path, 0, 5, &r.cb, &r.reps, &r.ok);
+	ck_assert_int_eq(r.ok, 1);
+	ck_assert_uint_eq(r.cb.stats.files, 0);
+	ck_assert_uint_eq(blockset_count(r.s), 0);
+	blockset_delete(r.s);
 }
 END_TEST
 
 START_TEST(test_parse_unreadable)
 {
-	struct listparse_cb cb;
-	struct reports reps;
-	int ok;
-	struct blockset* s;
-	char path[512];
-	memset(&reps, 0, sizeof(reps));
-	snprintf(path, sizeof(path), "%s/missing.txt", tmpdir);
-	s = load_path(path, 0, 1, &cb, &reps, &ok);
-	ck_assert_int_eq(ok, 0);
-	ck_assert_int_eq(reps.num, 1);
-	ck_assert_int_eq(reps.is_error[0], 1);
-	assert_one_failure(&reps, path, "open", ENOENT);
-	blockset_delete(s);
-	/* the builder of cb is gone with the set; go on without one */
-	listparse_cb_init(&cb, NULL, 1, 0);
-	cb.report = collect_report;
-	cb.report_arg = &reps;
+	struct load_run r;
+	load_run_init(&r);
+	snprintf(r.path, sizeof(r.path), "%s/missing.txt", tmpdir);
+	r.s = load_path(r.path, 0, 1, &r.cb, &r.reps, &r.ok);
+	ck_assert_int_eq(r.ok, 0);
+	ck_assert_int_eq(r.reps.num, 1);
+	ck_assert_int_eq(r.reps.is_error[0], 1);
+	assert_one_failure(&r.reps, r.path, "open", ENOENT);
+	blockset_delete(r.s);
+	/* the builder of r.cb is gone with the set; go on without one */
+	listparse_cb_init(&r.cb, NULL, 1, 0);
+	r.cb.report = collect_report;
+	r.cb.report_arg = &r.reps;
 	/* a file used as a directory */
 	write_text("file", "x.com\n");
-	snprintf(path, sizeof(path), "%s/file/sub.txt", tmpdir);
-	ck_assert_int_eq(listparse_file(path, &cb), 0);
-	assert_one_failure(&reps, path, "open", ENOTDIR);
+	snprintf(r.path, sizeof(r.path), "%s/file/sub.txt", tmpdir);
+	ck_assert_int_eq(listparse_file(r.path, &r.cb), 0);
+	assert_one_failure(&r.reps, r.path, "open", ENOTDIR);
 	/* a directory given as a file: open works, reading does not */
-	ck_assert_int_eq(listparse_file(tmpdir, &cb), 0);
-	assert_one_failure(&reps, tmpdir, "read", EISDIR);
+	ck_assert_int_eq(listparse_file(tmpdir, &r.cb), 0);
+	assert_one_failure(&r.reps, tmpdir, "read", EISDIR);
 	/* a directory that fails below stops the load */
 	make_dir("tree");
 	write_text("tree/a.txt", "a.com\n");
@@ -1370,9 +1383,9 @@ START_TEST(test_parse_unreadable)
 		char link[512];
 		snprintf(link, sizeof(link), "%s/tree/b.txt", tmpdir);
 		ck_assert_int_eq(symlink("/nonexistent/vpndns-check", link), 0);
-		snprintf(path, sizeof(path), "%s/tree", tmpdir);
-		ck_assert_int_eq(listparse_path(path, &cb), 0);
-		assert_one_failure(&reps, link, "open", ENOENT);
+		snprintf(r.path, sizeof(r.path), "%s/tree", tmpdir);
+		ck_assert_int_eq(listparse_path(r.path, &r.cb), 0);
+		assert_one_failure(&r.reps, link, "open", ENOENT);
 	}
 }
 END_TEST
