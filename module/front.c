@@ -200,8 +200,7 @@ front_from_cache(struct module_env* env, struct vpndns_snap* snap,
 	/* a cached chain that reaches a blocked name is blocked too; an
 	 * answer of the query name alone was checked with the name */
 	if(front_is_chain(rep) && vpndns_policy_front_cached(snap->policy,
-		env, view,
-		repinfo, qinfo, edns, pkt, scratch, rep)) {
+		env, view, repinfo, qinfo, edns, pkt, scratch, rep)) {
 		rrset_array_unlock_touch(view->rrset_cache, scratch, rep->ref,
 			rep->rrset_count);
 		lock_rw_unlock(&e->lock);
