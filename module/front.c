@@ -323,15 +323,18 @@ front_handoff(struct vpndns_thread* th, struct vpndns_view* view,
 	memcpy(memo->handoff_name, qinfo->qname, qinfo->qname_len);
 }
 
-/** Is vpndns serving, with its guard on?  Then vpndns_enter may be
- * called. */
-static struct vpndns_env*
-front_serving(void)
+/** Enter vpndns for a hook, if it is serving with its guard on.
+ * @param env: the worker's environment.
+ * @param th: returns the worker's slot, to leave with.
+ * @return the snapshot, or NULL when vpndns is not serving. */
+static inline struct vpndns_snap*
+front_enter(struct module_env* env, struct vpndns_thread** th)
 {
 	struct vpndns_env* ve = vpndns_active();
 	if(!vpndns_serving(ve) || vpndns_guard_off("front"))
 		return NULL;
-	return ve;
+	*th = vpndns_thread_slot(ve, env);
+	return vpndns_enter_slot(ve, *th);
 }
 
 /** The early decision's work, inside vpndns_enter/vpndns_leave.
@@ -378,14 +381,11 @@ vpndns_worker_early(struct module_env* env, struct query_info* qinfo,
 	struct edns_data* edns, struct comm_reply* repinfo, sldns_buffer* pkt,
 	struct regional* scratch)
 {
-	struct vpndns_env* ve = front_serving();
-	struct vpndns_snap* snap;
 	struct vpndns_thread* th;
+	struct vpndns_snap* snap = front_enter(env, &th);
 	int answered;
-	if(!ve)
+	if(!snap)
 		return 0;
-	th = vpndns_thread_slot(ve, env);
-	snap = vpndns_enter_slot(ve, th);
 	if((answered = front_early(snap, th, env, qinfo, edns, repinfo, pkt,
 		scratch)))
 		/* checked here; the worker's exit check skips it */
@@ -466,14 +466,11 @@ vpndns_worker_front(struct module_env* env, struct query_info* qinfo,
 	struct edns_data* edns, struct comm_reply* repinfo, sldns_buffer* pkt,
 	struct regional* scratch)
 {
-	struct vpndns_env* ve = front_serving();
-	struct vpndns_snap* snap;
 	struct vpndns_thread* th;
+	struct vpndns_snap* snap = front_enter(env, &th);
 	enum vpndns_front_result r;
-	if(!ve)
+	if(!snap)
 		return vpndns_front_pass;
-	th = vpndns_thread_slot(ve, env);
-	snap = vpndns_enter_slot(ve, th);
 	r = front_run(snap, th, env, qinfo, edns, repinfo, pkt, scratch);
 	if(r == vpndns_front_reply)
 		/* checked here; the worker's exit check skips it */
