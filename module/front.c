@@ -268,8 +268,8 @@ front_view(struct vpndns_snap* snap, struct vpndns_thread* th,
 }
 
 /** The policy's verdict on the query, from the memo of names that
- * passed for this view, or decided. */
-static void
+ * passed for this view, or decided.  Inline: every query asks. */
+static inline void
 front_decide(struct vpndns_snap* snap, struct vpndns_thread* th,
 	struct vpndns_view* view, struct query_info* qinfo,
 	struct comm_reply* repinfo, uint32_t hash, struct vpndns_verdict* v)
@@ -354,12 +354,7 @@ front_early(struct vpndns_snap* snap, struct vpndns_thread* th,
 		qinfo->qclass == LDNS_RR_CLASS_ANY)
 		return 0;
 	d->hash = query_info_hash(qinfo, sldns_buffer_read_u16_at(pkt, 2));
-	if(snap->plain_policy) {
-		/* nothing to decide: a plain pass */
-		memset(&d->verdict, 0, sizeof(d->verdict));
-		d->verdict.memoizable = 1;
-	} else	front_decide(snap, th, view, qinfo, repinfo, d->hash,
-			&d->verdict);
+	front_decide(snap, th, view, qinfo, repinfo, d->hash, &d->verdict);
 	if(d->verdict.kind == vpndns_verdict_blocked ||
 		d->verdict.kind == vpndns_verdict_regex) {
 		VPNDNS_STAT_INC(vpndns_view_stats_get(view, env)->queries);

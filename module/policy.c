@@ -853,7 +853,7 @@ policy_ede_text(struct vpndns_policy* policy, struct regional* region,
 	if(m->kind == vpndns_verdict_regex)
 		snprintf(buf, sizeof(buf), "vpndns: nxdomain-regex %s (%s:%d)",
 			m->regex->pattern, policy->conf->file, m->regex->line);
-	else	snprintf(buf, sizeof(buf), "vpndns: blocked by %s",
+	else	snprintf(buf, sizeof(buf), "%s%s", POLICY_EDE_BLOCKED,
 			m->list_name ? m->list_name : "?");
 	return regional_strdup(region, buf);
 }
