@@ -411,6 +411,43 @@ fuzz_scrub(struct sldns_buffer* pkt, struct msg_parse* prs,
 	return scrub_message(pkt, prs, q, zone, region, &wenv, ie);
 #endif
 }
+/** The module's answer check of the iterator's answer to a question
+ * that passed: blocked as the lists say, or left as it is (with a TTL
+ * override applied to a copy). */
+static void
+check_answer(struct query_info* q, struct dns_msg* msg,
+	struct reply_info* orig, struct module_env* venv,
+	struct vpndns_view* view, int guest, int veto, struct regional* region)
+{
+	struct module_qstate qs;
+	struct vpndns_qstate vq;
+	int expect, got;
+	memset(&vq, 0, sizeof(vq));
+	vq.blocked_list = veto ? "fuzz-veto" : NULL;
+	make_qstate(&qs, region, venv, q, msg, &vq);
+	expect = veto || ref_rep_blocked(guest, msg->rep);
+	got = vpndns_policy_answer(policy, policy, &qs, MOD_ID, view);
+	FUZZ_CHECK(got == expect, "answer: policy %d, lists %d", got, expect);
+	if(got) {
+		FUZZ_CHECK(qs.ext_state[MOD_ID] == module_finished,
+			"answered but state %d", (int)qs.ext_state[MOD_ID]);
+		FUZZ_CHECK(qs.return_msg || qs.return_rcode != 0,
+			"answered without message or rcode");
+		FUZZ_CHECK(!guest || (!qs.return_msg &&
+			qs.return_rcode == LDNS_RCODE_REFUSED),
+			"guest blocks with refuse, got rcode %d",
+			qs.return_rcode);
+	} else {
+		FUZZ_CHECK(qs.return_msg == msg, "message replaced");
+		if(dname_subdomain_c(q->qname, (uint8_t*)"\003ttl\004test")) {
+			FUZZ_CHECK(msg->rep != orig, "TTL override not applied "
+				"to a copy");
+			check_ttls(msg->rep, 42);
+		} else
+			FUZZ_CHECK(msg->rep == orig, "reply replaced");
+	}
+}
+
 /** Run the policy on one parsed message. */
 static void
 run_policy(int opts, struct query_info* q, struct dns_msg* msg,
@@ -467,31 +504,8 @@ run_policy(int opts, struct query_info* q, struct dns_msg* msg,
 
 	/* the iterator's answer; the module gets there only for a question
 	 * that passed (it is not looked up again) */
-	memset(&vq, 0, sizeof(vq));
-	vq.blocked_list = veto ? "fuzz-veto" : NULL;
-	make_qstate(&qs, region, venv, q, msg, &vq);
-	expect = veto || ref_rep_blocked(guest, msg->rep);
-	got = ref_blocked(guest, q->qname, q->qname_len) ? expect :
-		vpndns_policy_answer(policy, policy, &qs, MOD_ID, view);
-	FUZZ_CHECK(got == expect, "answer: policy %d, lists %d", got, expect);
-	if(got && !ref_blocked(guest, q->qname, q->qname_len)) {
-		FUZZ_CHECK(qs.ext_state[MOD_ID] == module_finished,
-			"answered but state %d", (int)qs.ext_state[MOD_ID]);
-		FUZZ_CHECK(qs.return_msg || qs.return_rcode != 0,
-			"answered without message or rcode");
-		FUZZ_CHECK(!guest || (!qs.return_msg &&
-			qs.return_rcode == LDNS_RCODE_REFUSED),
-			"guest blocks with refuse, got rcode %d",
-			qs.return_rcode);
-	} else {
-		FUZZ_CHECK(qs.return_msg == msg, "message replaced");
-		if(dname_subdomain_c(q->qname, (uint8_t*)"\003ttl\004test")) {
-			FUZZ_CHECK(msg->rep != orig, "TTL override not applied "
-				"to a copy");
-			check_ttls(msg->rep, 42);
-		} else
-			FUZZ_CHECK(msg->rep == orig, "reply replaced");
-	}
+	if(!ref_blocked(guest, q->qname, q->qname_len))
+		check_answer(q, msg, orig, venv, view, guest, veto, region);
 	FUZZ_CHECK(orig->ttl == orig_ttl && (orig->rrset_count == 0 ||
 		((struct packed_rrset_data*)orig->rrsets[0]->entry.data)->ttl
 		== orig_rrset_ttl), "the original reply was changed");
